@@ -50,7 +50,7 @@ export interface DecisionRecord {
   approvedBy?: Actor;
   attempts: number;
   /** Vendor outcome (per vendor, per recipient), as the playbook reported it. */
-  outcome?: unknown;
+  outcome?: DecisionOutcome;
   /** Why it failed, in words for the card (never a secret). */
   error?: string;
   createdAt: string;
@@ -69,4 +69,22 @@ export interface AuditEntry {
   vendorRequestIds: string[];
   prevHash: string;
   hash: string;
+}
+
+export type StepStatus = 'ok' | 'partial' | 'failed' | 'skipped' | 'dry-run';
+
+/** What one vendor call of a playbook did. */
+export interface VendorStepOutcome {
+  vendor: string;
+  /** `graph.remediate`, `mimecast.release-message`, ... */
+  step: string;
+  status: StepStatus;
+  /** One line for the card ("soft-delete submitted for 3 mailboxes"). */
+  detail: string;
+  recipients?: { address: string; status: 'ok' | 'failed'; error?: string }[];
+  requestId?: string;
+}
+
+export interface DecisionOutcome {
+  steps: VendorStepOutcome[];
 }
