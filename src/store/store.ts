@@ -6,7 +6,7 @@ import { randomUUID, createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import pg from 'pg';
 import type { Logger } from '../log/logger.ts';
@@ -371,6 +371,8 @@ export class Store {
       requestedBy?: Actor;
       incrementAttempts?: boolean;
     },
+    /** Appended in the same transaction, only if the transition happens: never one without the other. */
+    audit?: (d: DecisionRecord) => NewAuditEntry,
   ): Promise<DecisionRecord | undefined> {
     const set: Record<string, unknown> = { state: patch.state, updated_at: now() };
     if (patch.action) set.action = patch.action;
@@ -378,10 +380,20 @@ export class Store {
     if (patch.error !== undefined) set.error = patch.error;
     if (patch.approvedBy) set.approved_by = json(patch.approvedBy);
     if (patch.requestedBy) set.requested_by = json(patch.requestedBy);
-    let q = this.db.updateTable('decisions').set(set).where('id', '=', id).where('state', 'in', from);
-    if (patch.incrementAttempts) q = q.set((eb) => ({ attempts: eb('attempts', '+', 1) }));
-    const r = await q.returningAll().executeTakeFirst();
-    return r ? toDecision(r) : undefined;
+    const run = async (db: Kysely<Database>) => {
+      let q = db.updateTable('decisions').set(set).where('id', '=', id).where('state', 'in', from);
+      if (patch.incrementAttempts) q = q.set((eb) => ({ attempts: eb('attempts', '+', 1) }));
+      const r = await q.returningAll().executeTakeFirst();
+      return r ? toDecision(r) : undefined;
+    };
+    if (!audit) return run(this.db);
+    return this.withAuditRetry(() =>
+      this.db.transaction().execute(async (tx) => {
+        const d = await run(tx);
+        if (d) await this.appendAuditIn(tx, audit(d));
+        return d;
+      }),
+    );
   }
 
   async getDecision(id: string): Promise<DecisionRecord | undefined> {
@@ -408,47 +420,53 @@ export class Store {
    * can never both extend the same head.
    */
   async appendAudit(e: NewAuditEntry): Promise<AuditEntry> {
+    return this.withAuditRetry(() => this.db.transaction().execute((tx) => this.appendAuditIn(tx, e)));
+  }
+
+  /** A concurrent appender on another SQLite connection can take the same seq: retry on the new head. */
+  private async withAuditRetry<T>(fn: () => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.db.transaction().execute(async (tx) => {
-          if (this.kind === 'postgres') await sql`select pg_advisory_xact_lock(hashtext('hookline.audit'))`.execute(tx);
-          const head = await tx.selectFrom('audit_log').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
-          const seq = head ? Number(head.seq) + 1 : 1;
-          const prevHash = head?.hash ?? GENESIS_HASH;
-          const body = {
-            seq,
-            at: e.at ?? now(),
-            actor: e.actor,
-            action: e.action,
-            params: e.params ?? null,
-            result: e.result,
-            detail: e.detail ?? null,
-            vendorRequestIds: e.vendorRequestIds ?? [],
-          };
-          const hash = auditHash(prevHash, body);
-          await tx
-            .insertInto('audit_log')
-            .values({
-              seq,
-              at: body.at,
-              actor: json(body.actor),
-              action: body.action,
-              params: json(body.params),
-              result: body.result,
-              detail: body.detail === null ? null : json(body.detail),
-              vendor_request_ids: json(body.vendorRequestIds),
-              prev_hash: prevHash,
-              hash,
-            })
-            .execute();
-          return { ...body, prevHash, hash } as AuditEntry;
-        });
+        return await fn();
       } catch (err) {
-        // A concurrent appender on another SQLite connection took the same seq: read the new head and retry.
         if (attempt < 5 && /unique|constraint|duplicate/i.test(String((err as Error).message))) continue;
         throw err;
       }
     }
+  }
+
+  private async appendAuditIn(tx: Transaction<Database>, e: NewAuditEntry): Promise<AuditEntry> {
+    if (this.kind === 'postgres') await sql`select pg_advisory_xact_lock(hashtext('hookline.audit'))`.execute(tx);
+    const head = await tx.selectFrom('audit_log').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+    const seq = head ? Number(head.seq) + 1 : 1;
+    const prevHash = head?.hash ?? GENESIS_HASH;
+    const body = {
+      seq,
+      at: e.at ?? now(),
+      actor: e.actor,
+      action: e.action,
+      params: e.params ?? null,
+      result: e.result,
+      detail: e.detail ?? null,
+      vendorRequestIds: e.vendorRequestIds ?? [],
+    };
+    const hash = auditHash(prevHash, body);
+    await tx
+      .insertInto('audit_log')
+      .values({
+        seq,
+        at: body.at,
+        actor: json(body.actor),
+        action: body.action,
+        params: json(body.params),
+        result: body.result,
+        detail: body.detail === null ? null : json(body.detail),
+        vendor_request_ids: json(body.vendorRequestIds),
+        prev_hash: prevHash,
+        hash,
+      })
+      .execute();
+    return { ...body, prevHash, hash } as AuditEntry;
   }
 
   async listAudit(opts: { afterSeq?: number; since?: string; limit?: number; order?: 'asc' | 'desc' } = {}): Promise<AuditEntry[]> {

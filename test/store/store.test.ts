@@ -81,6 +81,7 @@ for (const t of targets) {
       await store.releasePost(report.id, 'slack', 'a');
       expect(await store.claimPost(report.id, 'slack', 'b')).toBe(true);
       // b died without posting: after the stale window another holder may take over
+      await new Promise((r) => setTimeout(r, 5));
       expect(await store.claimPost(report.id, 'slack', 'c', 0)).toBe(true);
     });
 
