@@ -4,8 +4,10 @@
 export interface UrlIndicator {
   /** The URL as found (after unwrapping Safe Links and similar rewrites). */
   url: string;
-  /** Host name, lower-case, punycode decoded for display where relevant. */
+  /** Host name, lower-case, in ASCII (punycode) form as in the URL; see hostUnicode for display. */
   host: string;
+  /** The Unicode form of `host` when it has punycode (xn--) labels; `host` stays the ASCII form. */
+  hostUnicode?: string;
   /** Registrable domain (public-suffix aware), when the host is a domain name. */
   registrableDomain?: string;
   /** Where it was found. */
@@ -31,6 +33,8 @@ export interface IpIndicator {
   source: 'body' | 'received';
   /** The first hop outside the receiving organisation in the Received chain. */
   firstExternalHop?: boolean;
+  /** Not publicly routable (RFC 1918, CGNAT, link-local, unique-local): context, not a block target. */
+  private?: boolean;
 }
 
 export interface HashIndicator {
@@ -102,6 +106,8 @@ export interface ParsedReport {
   originalAttached: boolean;
   original: MailSummary;
   indicators: Indicators;
+  /** Things the parser skipped or could not read (limits reached, an unreadable attachment, ...). */
+  warnings?: string[];
 }
 
 /** One message fetched from a source, before parsing. */
