@@ -1,7 +1,7 @@
 // The one place that decides what counts as a secret. Logs, errors and audit parameters pass
 // through here, so a token never leaves the process in text we write.
 
-const SECRET_KEY = /(authorization|token|secret|password|passwd|api[-_]?key|access[-_]?key|app[-_]?key|client[-_]?assertion|cookie|signature|x-slack-signature|clientstate)$/i;
+const SECRET_KEY = /(authorization|token|secret|secret[-_]?key|private[-_]?key|password|passwd|api[-_]?key|access[-_]?key|app[-_]?key|client[-_]?assertion|cookie|signature|x-slack-signature|clientstate)$/i;
 
 export const REDACTED = '[redacted]';
 
@@ -25,7 +25,9 @@ export function redact<T>(value: T, depth = 0): T {
 /** Remove bearer tokens, basic credentials and secret query parameters from free text (error messages, URLs). */
 export function redactText(text: string): string {
   return text
-    .replace(/\b(Bearer|Basic|MC)\s+[A-Za-z0-9._~+/=:-]{6,}/g, `$1 ${REDACTED}`)
+    // Real credentials are long; a 16-character floor keeps prose like "Basic Information" intact.
+    .replace(/\b(Bearer|Basic|MC)\s+[A-Za-z0-9._~+/=:-]{16,}/g, `$1 ${REDACTED}`)
+    .replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@:]+:[^\s/@]+@/gi, `$1${REDACTED}@`)
     .replace(/\b(xox[abposr]|xapp)-[A-Za-z0-9-]+/g, REDACTED)
     .replace(/([?&](?:access_token|token|client_secret|code|sig|signature|key|password)=)[^&\s]+/gi, `$1${REDACTED}`)
     .replace(/("(?:access_token|client_secret|refresh_token|password|secret)"\s*:\s*")[^"]*"/gi, `$1${REDACTED}"`);
