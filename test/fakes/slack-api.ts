@@ -20,6 +20,8 @@ export interface FakeSlack {
   /** Makes the next `times` calls of a method answer with this status / body. */
   failNext(method: string, status: number, body: Record<string, unknown>, headers?: Record<string, string>, times?: number): void;
   userGroups: Map<string, string[]>;
+  /** The WebSocket URL apps.connections.open hands out (Socket Mode tests set it). */
+  socketUrl?: string;
   close(): Promise<void>;
 }
 
@@ -79,7 +81,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       case 'usergroups.users.list':
         return reply(200, { ok: true, users: userGroups.get(String(args.usergroup)) ?? [] });
       case 'apps.connections.open':
-        return reply(200, { ok: false, error: 'not_supported_by_fake' });
+        return fake.socketUrl ? reply(200, { ok: true, url: fake.socketUrl }) : reply(200, { ok: false, error: 'socket_mode_not_set_up_in_fake' });
       default:
         return reply(200, { ok: true });
     }
@@ -87,7 +89,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
-  return {
+  const fake: FakeSlack = {
     url,
     apiUrl: `${url}/api/`,
     calls,
@@ -101,4 +103,5 @@ export async function startFakeSlack(): Promise<FakeSlack> {
         server.closeAllConnections();
       }),
   };
+  return fake;
 }
