@@ -17,6 +17,8 @@ import { Scheduler } from './jobs/scheduler.ts';
 import type { Vendors } from './vendors/registry.ts';
 import { MicrosoftTokenProvider } from './vendors/microsoft/auth.ts';
 import { GraphClient } from './vendors/graph/client.ts';
+import { CofenseClient } from './vendors/cofense/client.ts';
+import { cofenseActions } from './actions/cofense/index.ts';
 import { GraphMailboxSource } from './ingest/sources/graph-source.ts';
 import type { IngestDeps } from './ingest/pipeline.ts';
 import { createSlackAdapter, type SlackAdapter } from '../adapters/slack/slack-app.ts';
@@ -76,7 +78,12 @@ export async function startHookline(opts: StartOptions = {}): Promise<Hookline> 
     if (m.reportMailbox) vendors.reportMailbox = m.reportMailbox;
   }
 
-  const catalog = new Catalog<Vendors>().register(...reportActions);
+  if (config.cofense) {
+    const c = config.cofense;
+    vendors.cofense = new CofenseClient({ baseUrl: c.baseUrl, clientId: c.clientId, clientSecret: c.clientSecret, log, ...http });
+  }
+
+  const catalog = new Catalog<Vendors>().register(...reportActions, ...cofenseActions);
   const publisher = new Publisher(store, log);
   const decisionDeps: DecisionDeps = { store, catalog, vendors, policy, policySource, publisher, log, dryRun: config.dryRun };
 
