@@ -18,6 +18,8 @@ import type { Vendors } from './vendors/registry.ts';
 import { MicrosoftTokenProvider } from './vendors/microsoft/auth.ts';
 import { GraphClient } from './vendors/graph/client.ts';
 import { CofenseClient } from './vendors/cofense/client.ts';
+import { MimecastClient } from './vendors/mimecast/client.ts';
+import { mimecastActions } from './actions/mimecast/index.ts';
 import { cofenseActions } from './actions/cofense/index.ts';
 import { GraphMailboxSource } from './ingest/sources/graph-source.ts';
 import type { IngestDeps } from './ingest/pipeline.ts';
@@ -83,7 +85,11 @@ export async function startHookline(opts: StartOptions = {}): Promise<Hookline> 
     vendors.cofense = new CofenseClient({ baseUrl: c.baseUrl, clientId: c.clientId, clientSecret: c.clientSecret, log, ...http });
   }
 
-  const catalog = new Catalog<Vendors>().register(...reportActions, ...cofenseActions);
+  if (config.mimecast) {
+    vendors.mimecast = new MimecastClient({ baseUrl: config.mimecast.baseUrl, auth: config.mimecast.auth, log, ...http });
+  }
+
+  const catalog = new Catalog<Vendors>().register(...reportActions, ...mimecastActions, ...cofenseActions);
   const publisher = new Publisher(store, log);
   const decisionDeps: DecisionDeps = { store, catalog, vendors, policy, policySource, publisher, log, dryRun: config.dryRun };
 

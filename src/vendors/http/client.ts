@@ -157,7 +157,9 @@ export class HttpClient {
         code: parsed.code,
         requestId,
         message: parsed.message ?? '',
-        retryAfterMs: hint,
+        // Some vendors (Mimecast) send reset headers on every answer: a wait only means something
+        // on the statuses that ask the caller to come back later.
+        retryAfterMs: status === 429 || status === 503 ? hint : undefined,
         bodyExcerpt: bodyExcerpt(text, [...secrets]),
       };
       if (retriesUsed < retries && mayRetry(req, { status })) {
