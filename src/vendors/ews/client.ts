@@ -32,7 +32,7 @@ import {
   responseMessages,
   type ResponseMessage,
 } from './decode.ts';
-import { EwsError, describeCode, explainHttpError } from './errors.ts';
+import { EwsError, backOffFrom, describeCode, explainHttpError, faultFromText, isTransientCode } from './errors.ts';
 import {
   distinguishedFolderName,
   formatFolderPath,
@@ -208,6 +208,20 @@ export class EwsClient {
       ...(opts.dispatcher ? { dispatcher: opts.dispatcher } : {}),
       authorize: auth.authorize,
       ...(auth.onUnauthorized ? { onUnauthorized: auth.onUnauthorized } : {}),
+      // The HTTP layer keeps only an excerpt of error bodies; a SOAP fault's back-off and response
+      // code are read from the whole body here: busy faults wait as long as Exchange asks, and
+      // permanent faults (wrong mailbox, schema) are not retried.
+      describeError: ({ text }) => {
+        const fault = faultFromText(text);
+        if (!fault?.responseCode) return undefined;
+        const backOff = backOffFrom(fault.messageXml);
+        return {
+          code: fault.responseCode,
+          ...(fault.message ? { message: fault.message } : {}),
+          ...(backOff !== undefined ? { retryAfterMs: backOff } : {}),
+          retryable: isTransientCode(fault.responseCode),
+        };
+      },
     });
   }
 

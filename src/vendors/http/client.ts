@@ -149,8 +149,10 @@ export class HttpClient {
       }
 
       const text = raw.toString('utf8');
-      const parsed = parseVendorErrorBody(tryJson(text));
-      const hint = serverDelayMs(headers, this.#opts.rateLimitReset);
+      const own = this.#opts.describeError?.({ status, headers, text });
+      const generic = parseVendorErrorBody(tryJson(text));
+      const parsed = { code: own?.code ?? generic.code, message: own?.message ?? generic.message };
+      const hint = own?.retryAfterMs ?? serverDelayMs(headers, this.#opts.rateLimitReset);
       const httpFailure = {
         kind: 'http' as const,
         status,
@@ -159,10 +161,11 @@ export class HttpClient {
         message: parsed.message ?? '',
         // Some vendors (Mimecast) send reset headers on every answer: a wait only means something
         // on the statuses that ask the caller to come back later.
-        retryAfterMs: status === 429 || status === 503 ? hint : undefined,
+        retryAfterMs: status === 429 || status === 503 || own?.retryAfterMs !== undefined ? hint : undefined,
         bodyExcerpt: bodyExcerpt(text, [...secrets]),
       };
-      if (retriesUsed < retries && mayRetry(req, { status })) {
+      const retryable = own?.retryable ?? mayRetry(req, { status });
+      if (retriesUsed < retries && req.retry !== false && retryable) {
         // A server-requested wait is honoured exactly, even above maxDelayMs, up to
         // MAX_SERVER_DELAY_MS; beyond that we give up now rather than hold the caller (see retry.ts).
         if (hint !== undefined && hint > MAX_SERVER_DELAY_MS) return fail(httpFailure);

@@ -53,6 +53,12 @@ export interface HttpClientOptions {
   authorize?: Authorizer;
   /** Called once on a 401, before the single re-try with fresh headers (drops a cached token). */
   onUnauthorized?: () => void | Promise<void>;
+  /**
+   * Reads a vendor's own error format from a non-2xx answer (EWS SOAP faults carry the throttling
+   * back-off deep in the body). Fields it returns override the generic parsing; `retryable` decides
+   * whether the attempt is retried (true also allows retrying a POST the vendor did not process).
+   */
+  describeError?: (res: { status: number; headers: Record<string, string>; text: string }) => VendorErrorDescription | undefined;
   timeoutMs?: number;
   /** Retries after the first attempt (default 4). */
   retries?: number;
@@ -84,4 +90,12 @@ export interface VendorErrorInit {
   retryAfterMs?: number;
   /** A short, redacted excerpt of the response body. */
   bodyExcerpt?: string;
+}
+
+/** What a vendor-specific error reader says about one failed answer. */
+export interface VendorErrorDescription {
+  code?: string;
+  message?: string;
+  retryAfterMs?: number;
+  retryable?: boolean;
 }
