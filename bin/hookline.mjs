@@ -2,7 +2,7 @@
 // The CLI entry (`npx hookline ...`). Plain JS so that it can re-exec itself on the project's Node 24
 // when started by an older system node, then load the TypeScript CLI through Node's type stripping.
 import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import path from 'node:path';
 import fs from 'node:fs';
 
@@ -18,4 +18,6 @@ if (major < 24) {
   const r = spawnSync(node24, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
   process.exit(r.status ?? 1);
 }
-await import(path.join(root, 'src', 'cli', 'main.ts'));
+const { runCli } = await import(pathToFileURL(path.join(root, 'src', 'cli', 'main.ts')).href);
+// exitCode, not exit(): stdout may be a pipe that still has JSON lines to flush.
+process.exitCode = await runCli(process.argv.slice(2));
