@@ -46,7 +46,9 @@ export class Scheduler {
     const job = this.jobs.get(name);
     if (!job) throw new Error(`no job ${name}`);
     const lock = `job:${name}`;
-    if (!(await this.store.tryLock(lock, this.holder, job.leaseMs ?? 5 * 60_000))) {
+    // A crashed holder's lease blocks this job until it expires, so keep the default short; a tick
+    // that overruns it may overlap another replica's, which the store's claims make harmless.
+    if (!(await this.store.tryLock(lock, this.holder, job.leaseMs ?? 2 * 60_000))) {
       this.metrics?.inc('hookline_job_runs_total', { job: name, result: 'skipped' });
       return false;
     }
