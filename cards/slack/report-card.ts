@@ -5,18 +5,20 @@
 // hidden characters made visible) and every block through cards/slack/limits.ts (clamped). The
 // whole card targets CARD_TEXT_BUDGET characters of block text; when a report has very many or
 // very long indicators it degrades (5 -> 3 -> 1 -> 0 shown per kind) instead of failing.
+//
+// The decision part (phases, buttons, their action_ids and values) comes from cards/model.ts,
+// which documents every state for the Teams card too: a dry-run preview with Confirm / Cancel, a
+// four-eyes request with the justification, Approve request / Deny and its expiry, the outcome
+// per vendor and per recipient (partial shown as such) with Undo inside the undo window, Retry
+// after a failure, and the SLA banner while the report is undecided.
 import type { KnownBlock, Button } from './block-kit.ts';
 import type { ReportSnapshot } from '../../src/chat/port.ts';
-import type {
-  Actor,
-  DecisionAction,
-  DecisionRecord,
-  ReportRecord,
-  StepStatus,
-  VendorStepOutcome,
-} from '../../src/store/types.ts';
+import type { Actor, DecisionAction, DecisionRecord, ReportRecord, StepStatus } from '../../src/store/types.ts';
+import type { StepOutcome, StepPlan } from '../../src/actions/steps/types.ts';
+import { BUTTON_IDS, decisionView, type ClosedNote, type DecisionView } from '../model.ts';
+import { fileOf } from '../../src/actions/steps/record.ts';
 import type { Indicators } from '../../src/ingest/types.ts';
-import { defangDomain, defangEmail, defangIp, defangUrl, slackCode, slackPlain, slackText } from '../text.ts';
+import { defangDomain, defangEmail, defangIp, defangUrl, slackCode, slackText } from '../text.ts';
 import {
   SLACK_LIMITS,
   actionsBlock,
@@ -32,13 +34,8 @@ import {
   sectionBlock,
 } from './limits.ts';
 
-/** action_ids of the card's buttons (adapters/slack routes /^decide:/). */
-export const DECISION_ACTION_IDS = {
-  approve: 'decide:approve',
-  quarantine: 'decide:quarantine',
-  block: 'decide:block',
-  retry: 'decide:retry',
-} as const;
+/** action_ids of the card's buttons (adapters/slack routes /^decide:/); see cards/model.ts. */
+export const DECISION_ACTION_IDS = BUTTON_IDS;
 
 export interface ReportCardOptions {
   /** "Now", for relative times ("12 min ago"); without it only absolute UTC times are shown. */
@@ -57,6 +54,8 @@ export interface SlackCard {
 export const CARD_TEXT_BUDGET = 10_000;
 
 const MAX_STEPS = 8;
+/** Failed recipients named under a step line (the rest are counted). */
+const MAX_FAILED_SHOWN = 3;
 
 const ACTION_WORDS: Record<DecisionAction, { verb: string; past: string }> = {
   approve: { verb: 'Approve', past: 'Approved' },
@@ -271,10 +270,10 @@ function indicatorBlocks(ind: Indicators, perKind: number): KnownBlock[] {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Decision
+// Decision (the phases and buttons come from cards/model.ts)
 // ---------------------------------------------------------------------------------------------
 
-function stepLine(st: VendorStepOutcome): string {
+function stepLine(st: StepOutcome): string {
   const icon = STEP_ICON[st.status] ?? ':grey_question:';
   const vendor = slackText(st.vendor, { max: 40 }) || 'vendor';
   let line = `${icon} *${vendor}* ${idCode(st.step, 60)}`;
@@ -285,23 +284,53 @@ function stepLine(st: VendorStepOutcome): string {
   if (r && r.length > 0) {
     const ok = r.filter((x) => x.status === 'ok').length;
     const failed = r.length - ok;
-    line += failed > 0 ? ` _(${ok} of ${r.length} mailboxes ok, ${failed} failed)_` : ` _(${ok} of ${r.length} mailboxes ok)_`;
+    const [one, many] = st.unit ?? ['mailbox', 'mailboxes'];
+    const noun = slackText(r.length === 1 ? one : many, { max: 30 });
+    line += failed > 0 ? ` _(${ok} of ${r.length} ${noun} ok, ${failed} failed)_` : ` _(${ok} of ${r.length} ${noun} ok)_`;
   }
   return line;
 }
 
-function stepsText(d: DecisionRecord): string | undefined {
-  const steps = d.outcome?.steps ?? [];
-  if (steps.length === 0) return undefined;
-  const shown = steps.slice(0, MAX_STEPS).map(stepLine);
-  const hidden = steps.length - shown.length;
+/** Which targets failed, per step (the first few, defanged), so a partial result can be acted on. */
+function failuresText(steps: readonly StepOutcome[]): string | undefined {
+  const lines: string[] = [];
+  for (const st of steps) {
+    const bad = (st.recipients ?? []).filter((x) => x.status === 'failed');
+    if (bad.length === 0) continue;
+    const shown = bad.slice(0, MAX_FAILED_SHOWN).map((x) => `${slackCode(x.address, { max: 80 })}${x.error ? ` ${slackText(x.error, { max: 80 })}` : ''}`);
+    lines.push(`${idCode(st.step, 60)} failed for ${shown.join(' · ')}${bad.length > shown.length ? ` _+${bad.length - shown.length} more_` : ''}`);
+  }
+  return lines.length ? fitLines(lines, SLACK_LIMITS.sectionText - 200, (k) => `_+${k} more steps with failures_`) : undefined;
+}
+
+function linesText(lines: string[]): string | undefined {
+  if (lines.length === 0) return undefined;
+  const shown = lines.slice(0, MAX_STEPS);
+  const hidden = lines.length - shown.length;
   if (hidden > 0) shown.push(`_+${hidden} more steps_`);
   return fitLines(shown, SLACK_LIMITS.sectionText - 200, (k) => `_+${k + hidden - (hidden > 0 ? 1 : 0)} more steps_`);
 }
 
+function stepsText(steps: readonly StepOutcome[]): string | undefined {
+  return linesText(steps.map(stepLine));
+}
+
+/** One line of the dry-run preview. */
+function planLine(p: StepPlan): string {
+  const vendor = slackText(p.vendor, { max: 40 }) || 'vendor';
+  const head = `*${vendor}* ${idCode(p.step, 60)}`;
+  if (p.blocked) return `:no_entry: ${head} cannot run: ${slackText(p.blocked, { max: 220 })}`;
+  if (p.nothing) return `:heavy_minus_sign: ${head} ${slackText(p.nothing, { max: 220 })}`;
+  return `:mag: ${head} ${slackText(p.summary, { max: 260 })}`;
+}
+
+function previewText(plans: readonly StepPlan[]): string | undefined {
+  return linesText(plans.map(planLine));
+}
+
 /** A short, stable tag for this iteration of the card (fresh block_ids after every update). */
-function iterationTag(r: ReportRecord, d: DecisionRecord | undefined): string {
-  const key = [r.id, d?.id ?? '-', d?.state ?? 'new', d?.attempts ?? 0, d?.updatedAt ?? ''].join('|');
+function iterationTag(r: ReportRecord, d: DecisionRecord | undefined, extra = ''): string {
+  const key = [r.id, d?.id ?? '-', d?.state ?? 'new', d?.attempts ?? 0, d?.updatedAt ?? '', extra].join('|');
   let h = 0x811c9dc5;
   for (let i = 0; i < key.length; i++) {
     h ^= key.charCodeAt(i);
@@ -310,83 +339,133 @@ function iterationTag(r: ReportRecord, d: DecisionRecord | undefined): string {
   return h.toString(36);
 }
 
-function decisionButtons(r: ReportRecord, d: DecisionRecord | undefined): Button[] {
-  const n = (r.original?.to?.length ?? 0) + (r.original?.cc?.length ?? 0);
-  const subject = slackPlain(r.original?.subject, { max: 120 });
-  const what = subject ? `“${subject}”` : 'this message';
-  const who = n > 0 ? ` (${n} recipient${n === 1 ? '' : 's'})` : '';
-  const buttons: Button[] = [
-    button({ text: 'Approve', actionId: DECISION_ACTION_IDS.approve, value: r.id }),
-    button({
-      text: 'Quarantine',
-      actionId: DECISION_ACTION_IDS.quarantine,
-      value: r.id,
-      style: 'danger',
-      confirm: {
-        title: 'Quarantine this message?',
-        text: `Pull ${what} out of every recipient's mailbox${who}.`,
-        confirm: 'Quarantine',
-        deny: 'Cancel',
-        style: 'danger',
-      },
-    }),
-    button({ text: 'Block', actionId: DECISION_ACTION_IDS.block, value: r.id }),
-  ];
-  if (d?.state === 'failed') {
-    buttons.push(button({ text: 'Retry', actionId: DECISION_ACTION_IDS.retry, value: d.id, style: 'primary' }));
-  }
-  return buttons;
+function slackButtons(v: DecisionView): Button[] {
+  return v.buttons.map((b) => button({ text: b.label, actionId: b.actionId, value: b.value, ...(b.style ? { style: b.style } : {}) }));
 }
 
-function decisionBlocks(r: ReportRecord, d: DecisionRecord | undefined, now: Date | undefined): KnownBlock[] {
-  const tag = iterationTag(r, d);
-  const out: KnownBlock[] = [];
-  const showButtons = !d || d.state === 'failed';
-  if (d) {
-    const w = words(d.action);
-    const by = slackActor(d.requestedBy);
-    const second = d.approvedBy ? ` · second approval ${slackActor(d.approvedBy)}` : '';
-    const at = formatTime(d.updatedAt, now);
-    const steps = stepsText(d);
-    let head: string;
-    let asContext = false;
-    switch (d.state) {
-      case 'done': {
-        const bad = (d.outcome?.steps ?? []).some((s) => s.status === 'failed' || s.status === 'partial');
-        head = `${bad ? ':warning:' : ':white_check_mark:'} *${w.past}*${bad ? ' _(with problems)_' : ''} by ${by}${second} · ${at}`;
-        break;
-      }
-      case 'failed': {
-        const reason = slackText(d.error, { max: 500, singleLine: false }) || '_no reason recorded_';
-        head = `:x: *${w.verb} failed* (attempt ${d.attempts}) · requested by ${by}${second} · ${at}\n*Reason:* ${reason}`;
-        break;
-      }
-      case 'executing':
-        head = `:hourglass_flowing_sand: *${w.verb}* requested by ${by}${second} · ${at} · in progress…`;
-        asContext = !steps;
-        break;
-      case 'pending_second_approval':
-        head = `:busts_in_silhouette: *${w.verb}* requested by ${by} · ${at} · waiting for a second approver`;
-        asContext = true;
-        break;
-      case 'escalated':
-        head = `:rotating_light: *${w.verb}* requested by ${by} · ${at} · escalated: no second approval within the SLA, still waiting for a second approver`;
-        asContext = true;
-        break;
-      case 'dismissed':
-        head = `:no_entry_sign: *Dismissed* by ${by} · ${at}`;
-        break;
-      case 'expired':
-        head = `:hourglass: *Expired*: ${w.verb.toLowerCase()} requested by ${by} was not approved in time · ${at}`;
-        break;
-      default:
-        head = `*${w.verb}*: ${slackText(String(d.state), { max: 40 })} · requested by ${by} · ${at}`;
-    }
-    out.push(dividerBlock());
-    out.push(asContext ? contextBlock([head], `decision.${tag}`) : sectionBlock(head, `decision.${tag}`));
-    if (steps) out.push(sectionBlock(steps, `steps.${tag}`));
+const CLOSED_ICON: Record<ClosedNote['how'], string> = { cancelled: ':no_entry_sign:', denied: ':no_entry:', expired: ':hourglass:', undone: ':leftwards_arrow_with_hook:', superseded: ':arrows_counterclockwise:' };
+
+function closedLine(c: ClosedNote, now: Date | undefined): string {
+  const w = words(c.action);
+  const req = slackActor(c.requestedBy);
+  const at = formatTime(c.at, now);
+  switch (c.how) {
+    case 'undone':
+      return `${CLOSED_ICON.undone} *${w.past}* by ${req}, then *undone* by ${slackActor(c.by)} · ${at} · the report is open again`;
+    case 'expired':
+      return `${CLOSED_ICON.expired} *Expired*: ${w.verb.toLowerCase()} requested by ${req} was not approved in time · ${at}`;
+    case 'denied':
+      return `${CLOSED_ICON.denied} *${w.verb} request denied* by ${slackActor(c.by)} (requested by ${req}) · ${at}`;
+    case 'cancelled':
+      return `${CLOSED_ICON.cancelled} *${w.verb} request cancelled* by ${slackActor(c.by ?? c.requestedBy)} · ${at}`;
+    case 'superseded':
+      return `${CLOSED_ICON.superseded} A failed ${w.verb.toLowerCase()} (requested by ${req}) was replaced by a new request · ${at}`;
   }
-  if (showButtons) out.push(actionsBlock(decisionButtons(r, d), `decide.${tag}`));
+}
+
+function expiryText(iso: string | undefined, now: Date | undefined): string {
+  if (!iso) return '';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '';
+  const abs = `${d.toISOString().slice(11, 16)} UTC`;
+  if (!now) return abs;
+  const mins = Math.ceil((d.getTime() - now.getTime()) / 60_000);
+  return mins > 0 ? `${abs} (in ${mins} min)` : `${abs} (now)`;
+}
+
+function roleWords(role: string): string {
+  return slackText(role, { max: 20 }) || 'responder';
+}
+
+function decisionBlocks(s: ReportSnapshot, now: Date | undefined): KnownBlock[] {
+  const r = s.report;
+  const v = decisionView(s, now);
+  const d = v.decision;
+  const tag = iterationTag(r, d, v.phase);
+  const out: KnownBlock[] = [];
+  const head = (text: string, asContext = false) => out.push(asContext ? contextBlock([text], `decision.${tag}`) : sectionBlock(text, `decision.${tag}`));
+  const section = (text: string | undefined, id: string) => {
+    if (text) out.push(sectionBlock(text, `${id}.${tag}`));
+  };
+
+  if (v.escalation) {
+    out.push(
+      sectionBlock(
+        `:rotating_light: *SLA missed*: not decided within ${v.escalation.slaMinutes} min · escalated to on-call ${formatTime(v.escalation.at, now)}`,
+        `sla.${tag}`,
+      ),
+    );
+  }
+  if (d || v.closed) out.push(dividerBlock());
+
+  switch (v.phase) {
+    case 'open':
+      if (v.closed) {
+        head(closedLine(v.closed, now), true);
+        if (v.closed.how === 'undone') section(stepsText(v.closed.undo?.steps ?? []), 'undo');
+      }
+      break;
+    case 'preparing': {
+      const w = words(d!.action);
+      head(`:hourglass_flowing_sand: *${w.verb}* requested by ${slackActor(d!.requestedBy)} · ${formatTime(d!.createdAt, now)} · preparing the preview…`, true);
+      break;
+    }
+    case 'awaiting-confirmation':
+    case 'awaiting-approval': {
+      const w = words(d!.action);
+      const req = v.request!;
+      const scope = req.scope ? ` (${req.scope === 'domain' ? 'sender domain' : 'sender address'})` : '';
+      const by = slackActor(d!.requestedBy);
+      const lines =
+        v.phase === 'awaiting-approval'
+          ? [
+              `:busts_in_silhouette: *${w.verb}*${scope} requested by ${by} · ${formatTime(req.requestedAt, now)} · waiting for a second approver (someone with the ${roleWords(req.approverRole)} role other than ${by})`,
+              `*Justification:* ${slackText(req.justification, { max: 500 }) || '_none given_'}`,
+            ]
+          : [`:mag: *Preview: ${w.verb}*${scope} requested by ${by} · ${formatTime(req.requestedAt, now)} · nothing runs until it is confirmed`];
+      lines.push(`_Expires ${expiryText(req.expiresAt, now)} if nobody ${v.phase === 'awaiting-approval' ? 'approves' : 'confirms'} it._`);
+      head(lines.join('\n'));
+      section(previewText(v.preview) ?? '_No step to run._', 'preview');
+      break;
+    }
+    case 'executing': {
+      const w = words(d!.action);
+      const second = d!.approvedBy ? ` · second approval ${slackActor(d!.approvedBy)}` : '';
+      const steps = d!.attempts > 1 ? stepsText(v.steps) : undefined;
+      head(`:hourglass_flowing_sand: *${w.verb}* requested by ${slackActor(d!.requestedBy)}${second} · ${formatTime(d!.updatedAt, now)} · in progress…${steps ? ' _(previous attempt below)_' : ''}`, !steps);
+      section(steps, 'steps');
+      break;
+    }
+    case 'undoing': {
+      const w = words(d!.action);
+      head(`:hourglass_flowing_sand: *Undo* of ${w.verb.toLowerCase()} requested by ${slackActor(v.undo?.by)} · ${formatTime(v.undo?.at, now)} · in progress…`, true);
+      break;
+    }
+    case 'done':
+    case 'failed': {
+      const w = words(d!.action);
+      const by = slackActor(d!.requestedBy);
+      const second = d!.approvedBy ? ` · second approval ${slackActor(d!.approvedBy)}` : '';
+      const at = formatTime(d!.updatedAt, now);
+      if (v.phase === 'done') {
+        const bad = v.steps.some((x) => x.status === 'failed' || x.status === 'partial');
+        head(`${bad ? ':warning:' : ':white_check_mark:'} *${w.past}*${bad ? ' _(with problems)_' : ''} by ${by}${second} · ${at}`);
+      } else {
+        const reason = slackText(d!.error, { max: 500, singleLine: false }) || '_no reason recorded_';
+        head(`:x: *${w.verb} failed* (attempt ${d!.attempts}) · requested by ${by}${second} · ${at}\n*Reason:* ${reason}`);
+      }
+      section(stepsText(v.steps), 'steps');
+      const failures = failuresText(v.steps);
+      if (failures) out.push(contextBlock([failures], `failures.${tag}`));
+      if (v.undo?.state === 'failed') {
+        section(`:x: *Undo failed* (by ${slackActor(v.undo.by)} · ${formatTime(v.undo.at, now)}): ${slackText(v.undo.error, { max: 300 }) || '_no reason recorded_'}`, 'undohead');
+        section(stepsText(v.undo.steps), 'undo');
+      }
+      if (v.buttons.some((b) => b.button === 'undo') && v.undoUntil) out.push(contextBlock([`Undo is available until ${expiryText(v.undoUntil, now)}.`], `undountil.${tag}`));
+      break;
+    }
+  }
+  if (v.buttons.length) out.push(actionsBlock(slackButtons(v), `decide.${tag}`));
   return out;
 }
 
@@ -401,7 +480,7 @@ function buildBlocks(s: ReportSnapshot, now: Date | undefined, perKind: number):
   const ind: Indicators = r.indicators ?? { urls: [], domains: [], ips: [], hashes: [], addresses: [], attachments: [] };
   const blocks: KnownBlock[] = [];
 
-  const state = d?.state === 'done' ? ` · ${words(d.action).past.toLowerCase()}` : '';
+  const state = d?.state === 'done' && !fileOf(d).undo ? ` · ${words(d.action).past.toLowerCase()}` : '';
   blocks.push(headerBlock(`:fishing_pole_and_fish: Reported phish${state}`));
   if (s.notice) blocks.push(contextBlock([`:information_source: ${slackText(s.notice, { max: 300 }) || '-'}`]));
 
@@ -437,12 +516,14 @@ function buildBlocks(s: ReportSnapshot, now: Date | undefined, perKind: number):
     fields.push(`*${label}* :warning: _differs from From_\n${shown.join(', ')}${more}`);
   }
   blocks.push(fieldsBlock(fields));
+  const campaign = campaignLine(s, now);
+  if (campaign) blocks.push(contextBlock([campaign]));
 
   const indicators = indicatorBlocks(ind, perKind);
   if (indicators.length) blocks.push(...indicators);
   else if (r.status === 'parsed') blocks.push(contextBlock(['_No indicators extracted._']));
 
-  blocks.push(...decisionBlocks(r, d, now));
+  blocks.push(...decisionBlocks(s, now));
 
   const footer = [
     `Report ${idCode(r.id, 80)} · source ${slackText(r.source, { max: 40 }) || '?'} · ingested ${formatTime(r.createdAt, now)}`,
@@ -450,6 +531,15 @@ function buildBlocks(s: ReportSnapshot, now: Date | undefined, perKind: number):
   if (!r.originalAttached && r.status === 'parsed') footer.push('_The phish was not attached: showing the report itself._');
   blocks.push(contextBlock(footer));
   return blocks;
+}
+
+/** "Campaign: 37 reports from 29 reporters, first seen …, last seen …" once a campaign has more than one report (docs/decisions/0007). */
+export function campaignLine(s: ReportSnapshot, now?: Date): string | undefined {
+  const c = s.campaign;
+  if (!c || c.reportCount < 2) return undefined;
+  const reports = `${c.reportCount} reports`;
+  const from = c.reporterCount > 0 ? ` from ${c.reporterCount} ${c.reporterCount === 1 ? 'reporter' : 'reporters'}` : '';
+  return `:busts_in_silhouette: *Campaign:* ${reports}${from}, first seen ${formatTime(c.firstSeen, now)}, last seen ${formatTime(c.lastSeen, now)}`;
 }
 
 function fallbackText(s: ReportSnapshot): string {
@@ -462,10 +552,11 @@ function fallbackText(s: ReportSnapshot): string {
       ? `Reported phish (could not be parsed): ${slackText(r.parseError, { max: 150 }) || 'no reason given'}`
       : `Reported phish from ${from}: ${subject}`;
   const d = s.decision;
+  const v = decisionView(s);
   if (d) {
     const w = words(d.action);
     const verb = w.verb.toLowerCase();
-    switch (d.state) {
+    switch (v.phase) {
       case 'done':
         t += ` (${w.past.toLowerCase()} by ${actorName(d.requestedBy)})`;
         break;
@@ -475,17 +566,21 @@ function fallbackText(s: ReportSnapshot): string {
       case 'executing':
         t += ` (${verb} in progress)`;
         break;
-      case 'pending_second_approval':
-      case 'escalated':
+      case 'undoing':
+        t += ` (undoing the ${verb})`;
+        break;
+      case 'preparing':
+      case 'awaiting-confirmation':
+        t += ` (${verb} waiting for confirmation)`;
+        break;
+      case 'awaiting-approval':
         t += ` (${verb} waiting for a second approver)`;
         break;
-      case 'dismissed':
-        t += ' (dismissed)';
-        break;
-      case 'expired':
-        t += ' (expired)';
+      case 'open':
+        if (v.closed) t += ` (${verb} ${v.closed.how === 'superseded' ? 'replaced' : v.closed.how}; open again)`;
         break;
     }
   }
+  if (v.escalation && v.phase !== 'done') t += ' (SLA missed)';
   return clampMrkdwn(t, 1000);
 }

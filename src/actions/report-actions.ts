@@ -1,72 +1,38 @@
-// The three buttons as catalog actions. Their run() executes the playbook for one report; callers
-// reach them only through decide() (src/actions/decisions.ts), which claims, authorises and audits.
+// The three buttons as catalog actions, so commands, help, manifests and role checks know them.
+// They are decisions: every caller goes through the decision service (src/actions/decisions.ts:
+// decide / confirmDecision / ...), which authorises, applies the preview and four-eyes rules,
+// claims, runs the playbook (src/actions/steps/playbook.ts) and audits. run() refuses to run a
+// playbook on its own, so no path can skip the second approver.
 import { z } from 'zod';
-import type { ActionContext, ActionDef } from './types.ts';
-import type { DecisionAction, DecisionOutcome, ReportRecord } from '../store/types.ts';
+import type { ActionDef } from './types.ts';
+import type { DecisionAction, DecisionOutcome } from '../store/types.ts';
 import type { Vendors } from '../vendors/registry.ts';
-import { notConfigured } from '../vendors/registry.ts';
-import type { PlaybookStep } from './steps/types.ts';
-import { graphRemediateStep } from './steps/graph-remediate.ts';
 
-const params = z.object({ reportId: z.string().min(1).describe('The report id (from the card)') });
+export const reportParams = z.object({
+  reportId: z.string().min(1).describe('The report id (from the card)'),
+  justification: z.string().max(500).optional().describe('Why (required when the policy asks for a second approver)'),
+  scope: z.enum(['sender', 'domain']).optional().describe('Block only: the sender address (default) or the whole sender domain'),
+});
 
-/**
- * The vendor calls a button makes with the vendors configured (shared/DESIGN.md §4). An empty list
- * with a reason means the button cannot do anything yet, and says what to configure.
- */
-export function playbookFor(action: DecisionAction, vendors: Vendors): { steps: PlaybookStep[]; unavailable?: string } {
-  switch (action) {
-    case 'quarantine': {
-      const steps: PlaybookStep[] = [];
-      if (vendors.graph) steps.push(graphRemediateStep('softDelete'));
-      return steps.length ? { steps } : { steps, unavailable: `Quarantine has no vendor to call: ${notConfigured('graph')}` };
-    }
-    case 'approve':
-      // Marking the report benign needs no vendor; releases and undo come with the containment playbooks.
-      return { steps: [] };
-    case 'block':
-      return { steps: [], unavailable: 'Block is not configured yet: no blocking vendor (Mimecast, Cofense, EWS) is set up for this deployment' };
-  }
-}
-
-async function runPlaybook(ctx: ActionContext<Vendors>, action: DecisionAction, report: ReportRecord) {
-  const { steps } = playbookFor(action, ctx.vendors);
-  const outcome: DecisionOutcome = { steps: [] };
-  for (const step of steps) outcome.steps.push(await step.run(ctx, report));
-  if (action === 'approve') outcome.steps.push({ vendor: 'hookline', step: 'hookline.mark-benign', status: 'ok', detail: 'marked benign' });
-  const failed = outcome.steps.filter((s) => s.status === 'failed' || s.status === 'partial');
-  const okCount = outcome.steps.length - failed.length;
-  const summary = failed.length === 0 ? outcome.steps.map((s) => s.detail).join('; ') : failed.map((s) => s.detail).join('; ');
-  return {
-    summary,
-    kind: 'record' as const,
-    data: outcome,
-    partial: failed.length > 0 && okCount > 0,
-    vendorRequestIds: outcome.steps.flatMap((s) => (s.requestId ? [s.requestId] : [])),
-  };
-}
-
-function reportAction(action: DecisionAction, title: string, summary: string, risk: 'change' | 'destructive'): ActionDef<typeof params, DecisionOutcome, Vendors> {
+function reportAction(action: DecisionAction, title: string, summary: string, risk: 'change' | 'destructive'): ActionDef<typeof reportParams, DecisionOutcome, Vendors> {
   return {
     id: `report.${action}`,
     vendor: 'report',
     name: action,
     title,
     summary,
-    params,
+    params: reportParams,
     risk,
     role: 'responder',
     decision: action,
-    async run(ctx, { reportId }) {
-      const report = await ctx.store.getReport(reportId);
-      if (!report) throw new Error(`no report with id ${reportId}`);
-      return runPlaybook(ctx, action, report);
+    async run() {
+      throw new Error(`report.${action} is a decision: it runs through the decision service (decide), which applies the preview, four-eyes and audit rules`);
     },
   };
 }
 
 export const reportActions = [
-  reportAction('approve', 'Approve', 'Mark the report benign (and release / restore it where a vendor holds it)', 'change'),
-  reportAction('quarantine', 'Quarantine', "Pull the reported message out of every recipient's mailbox", 'destructive'),
-  reportAction('block', 'Block', 'Block the sender, URLs and hashes at the configured vendors', 'change'),
+  reportAction('approve', 'Approve', 'Mark the report benign: release it where a vendor holds it, undo an earlier quarantine, tell the reporter', 'change'),
+  reportAction('quarantine', 'Quarantine', "Pull the reported message out of every recipient's mailbox at every configured vendor", 'destructive'),
+  reportAction('block', 'Block', "Block the sender (or the sender's domain), the URLs and the attachment hashes at the configured vendors", 'change'),
 ];

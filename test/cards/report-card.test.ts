@@ -290,25 +290,24 @@ describe('limits', () => {
 });
 
 describe('buttons per state', () => {
-  it('no decision: Approve, Quarantine (danger + confirm), Block, valued with the report id', () => {
+  it('no decision: Approve, Quarantine (danger; the preview is the confirmation), Block sender, Block domain, valued with the report id', () => {
     const card = reportCard(snapshot());
     const b = buttonsOf(card);
-    expect(b.map((x) => x.action_id)).toEqual(['decide:approve', 'decide:quarantine', 'decide:block']);
+    expect(b.map((x) => x.action_id)).toEqual(['decide:approve', 'decide:quarantine', 'decide:block-sender', 'decide:block-domain']);
     expect(b.every((x) => x.value === 'rep_01JTESTREPORT')).toBe(true);
     const q = b[1]!;
     expect(q.style).toBe('danger');
-    expect(q.confirm?.title?.text).toBe('Quarantine this message?');
-    expect(q.confirm?.style).toBe('danger');
-    expect(q.confirm?.text.text).toContain('Your invoice is overdue');
-    expect(DECISION_ACTION_IDS).toEqual({ approve: 'decide:approve', quarantine: 'decide:quarantine', block: 'decide:block', retry: 'decide:retry' });
+    // No client-side dialog: the first click shows the dry-run preview on the card (cards/model.ts).
+    expect(q.confirm).toBeUndefined();
+    expect(DECISION_ACTION_IDS).toMatchObject({ approve: 'decide:approve', quarantine: 'decide:quarantine', block: 'decide:block', retry: 'decide:retry', confirm: 'decide:confirm', cancel: 'decide:cancel', undo: 'decide:undo' });
   });
 
-  it('failed: the reason, the steps, the three buttons and Retry valued with the decision id', () => {
+  it('failed: the reason, the steps, the report buttons and Retry valued with the decision id', () => {
     const card = reportCard(snapshot({}, { state: 'failed', error: 'Graph answered 403', attempts: 2 }));
     const b = buttonsOf(card);
-    expect(b.map((x) => x.action_id)).toEqual(['decide:approve', 'decide:quarantine', 'decide:block', 'decide:retry']);
-    expect(b[3]!.value).toBe('dec_01JTESTDECISION');
-    expect(b.slice(0, 3).every((x) => x.value === 'rep_01JTESTREPORT')).toBe(true);
+    expect(b.map((x) => x.action_id)).toEqual(['decide:approve', 'decide:quarantine', 'decide:block-sender', 'decide:block-domain', 'decide:retry']);
+    expect(b[4]!.value).toBe('dec_01JTESTDECISION');
+    expect(b.slice(0, 4).every((x) => x.value === 'rep_01JTESTREPORT')).toBe(true);
     const json = JSON.stringify(card.blocks);
     expect(json).toContain('*Quarantine failed* (attempt 2)');
     expect(json).toContain('Graph answered 403');
@@ -317,19 +316,28 @@ describe('buttons per state', () => {
 
   it.each([
     ['executing', 'in progress'],
-    ['pending_second_approval', 'waiting for a second approver'],
-    ['escalated', 'waiting for a second approver'],
-  ] as const)('%s: no buttons, a context line says who asked for what', (state, words) => {
+    ['pending_second_approval', 'preparing the preview'],
+    ['escalated', 'preparing the preview'],
+  ] as const)('%s (no preview yet): no buttons, a context line says who asked for what', (state, words) => {
     const card = reportCard(snapshot({}, { state, outcome: undefined }));
     expect(card.blocks.some((b) => b.type === 'actions')).toBe(false);
     const ctx = card.blocks.filter((b) => b.type === 'context').map((b) => JSON.stringify(b));
     expect(ctx.some((c) => c.includes('*Quarantine* requested by <@U0123ABCD>') && c.includes(words))).toBe(true);
   });
 
-  it.each(['done', 'dismissed', 'expired'] as const)('%s: no buttons at all', (state) => {
-    const card = reportCard(snapshot({}, { state }));
+  it('done outside the undo window: no buttons at all', () => {
+    const card = reportCard(snapshot({}, { state: 'done' }));
     expect(card.blocks.some((b) => b.type === 'actions')).toBe(false);
     expect(JSON.stringify(card.blocks)).not.toContain('"button"');
+  });
+
+  it.each([
+    ['dismissed', 'request cancelled'],
+    ['expired', 'not approved in time'],
+  ] as const)('%s: the report is open again, with the buttons and how the request ended', (state, words) => {
+    const card = reportCard(snapshot({}, { state }));
+    expect(buttonsOf(card).map((x) => x.action_id)).toEqual(['decide:approve', 'decide:quarantine', 'decide:block-sender', 'decide:block-domain']);
+    expect(JSON.stringify(card.blocks)).toContain(words);
   });
 
   it('done: action, actor mention, time and one line per vendor step with counts', () => {
@@ -350,7 +358,7 @@ describe('buttons per state', () => {
   it('an unparseable report shows the reason prominently and still has the buttons', () => {
     const card = reportCard(snapshot({ status: 'unparseable', parseError: 'not a MIME message: no headers', indicators: makeIndicators({ urls: [], domains: [], ips: [], attachments: [] }) }));
     expect(card.blocks[1]).toMatchObject({ type: 'section', text: { text: expect.stringContaining('*Could not parse this report.*\nnot a MIME message: no headers') } });
-    expect(buttonsOf(card)).toHaveLength(3);
+    expect(buttonsOf(card)).toHaveLength(4);
     expect(card.text).toContain('could not be parsed');
   });
 

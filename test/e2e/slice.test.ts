@@ -1,7 +1,8 @@
 // The first end-to-end path through real components: a report arrives in the reporting mailbox
 // (Graph simulator over TLS, real msal-node), is parsed and stored, is posted to Slack as a card
-// (real Bolt against a fake Slack Web API), and a signed Quarantine click over HTTP runs Graph
-// remediate once and updates the card in place. Runs on SQLite and on PostgreSQL.
+// (real Bolt against a fake Slack Web API), and a signed Quarantine click over HTTP shows the
+// dry-run preview on the card, whose Confirm runs Graph remediate once and updates the card in
+// place. Runs on SQLite and on PostgreSQL.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -100,12 +101,27 @@ for (const t of targets) {
       return posted[0]!.messageId;
     }
 
+    let clicks = 0;
     async function click(user: string, actionId: string, value: string, ts: string) {
       return postSlack(
         hook.url,
         SECRET,
-        buttonClickBody({ userId: user, actionId, value, channel: CHANNEL, messageTs: ts, responseUrl: `${slack.url}/response/${user}-${Date.now()}` }),
+        buttonClickBody({ userId: user, actionId, value, channel: CHANNEL, messageTs: ts, responseUrl: `${slack.url}/response/${user}-${Date.now()}-${clicks++}` }),
       );
+    }
+    /** The pending request once its preview is on the card. */
+    async function pendingOf(reportId: string) {
+      return waitFor(async () => {
+        const d = await hook.store.latestDecision(reportId);
+        return d?.state === 'pending_second_approval' && (d.outcome as { request?: unknown } | undefined)?.request ? d : undefined;
+      }, 'the previewed request');
+    }
+    /** Quarantine as one responder does it: the click shows the preview, Confirm runs it. */
+    async function quarantine(user: string, reportId: string, ts: string) {
+      await click(user, 'decide:quarantine', reportId, ts);
+      const pending = await pendingOf(reportId);
+      await click(user, 'decide:confirm', pending.id, ts);
+      return pending;
     }
 
     it('ingests the report from the mailbox, extracts indicators and moves the cursor after storing', async () => {
@@ -139,7 +155,7 @@ for (const t of targets) {
       expect(text).not.toContain('<!channel>');
       expect(text).toContain('&lt;!channel&gt;');
       expect(text).not.toMatch(/https?:\/\/login\.evil\.example/);
-      for (const a of ['decide:approve', 'decide:quarantine', 'decide:block']) expect(text).toContain(`"${a}"`);
+      for (const a of ['decide:approve', 'decide:quarantine', 'decide:block-sender', 'decide:block-domain']) expect(text).toContain(`"${a}"`);
     });
 
     it('rejects a wrong signature and a stale timestamp with 401, and runs nothing', async () => {
@@ -176,10 +192,18 @@ for (const t of targets) {
       const ts = (await hook.store.postsOf(reportId))[0]!.messageId;
       const res = await click('UALICE01', 'decide:quarantine', reportId, ts);
       expect(res.status).toBe(200);
+      // The first click only previews: the card says what would happen and nothing is sent yet.
+      const pending = await pendingOf(reportId);
+      const preview = await waitFor(() => slack.callsTo('chat.update').find((u) => u.args.ts === ts && blocksText(u).includes('"decide:confirm"')), 'the preview card');
+      expect(blocksText(preview)).toMatch(/would soft-delete this message in 3 mailboxes/);
+      expect(blocksText(preview)).toContain('"decide:cancel"');
+      expect(sim.remediations).toHaveLength(0);
+      await click('UALICE01', 'decide:confirm', pending.id, ts);
 
-      const update = await waitFor(() => slack.callsTo('chat.update').find((u) => u.args.ts === ts && !hasButtons(u) && /Quarantine/i.test(blocksText(u)) && blocksText(u).includes('UALICE01') && !/in progress/i.test(blocksText(u))), 'the final card update');
+      const update = await waitFor(() => slack.callsTo('chat.update').find((u) => u.args.ts === ts && !hasButtons(u) && /Quarantined\* by/.test(blocksText(u)) && blocksText(u).includes('UALICE01') && !/in progress/i.test(blocksText(u))), 'the final card update');
       expect(update.args.channel).toBe(CHANNEL);
-      expect(blocksText(update)).not.toContain('"decide:');
+      // Decided: the only button left is Undo, inside the policy's undo window.
+      expect(blocksText(update).match(/"decide:[a-z-]+"/g)).toEqual(['"decide:undo"']);
 
       expect(sim.remediations).toHaveLength(1);
       const rem = sim.remediations[0]!;
@@ -193,6 +217,7 @@ for (const t of targets) {
       expect(decision.outcome?.steps[0]).toMatchObject({ vendor: 'graph', status: 'ok' });
       const audit = (await hook.store.listAudit()).filter((a) => a.action === 'report.quarantine' && a.result === 'ok');
       expect(audit).toHaveLength(1);
+      expect(audit[0]!.vendorRequestIds.length).toBeGreaterThan(0);
     });
 
     it('makes no second vendor call for a second click or for concurrent clicks', async () => {
@@ -204,11 +229,16 @@ for (const t of targets) {
       expect(String(note.body.text)).toMatch(/already/);
       expect(sim.remediations).toHaveLength(1);
 
-      // A fresh report, 20 concurrent clicks from two responders: one remediation, one audit entry.
+      // A fresh report, 20 concurrent clicks from two responders: one request; then 20 concurrent
+      // confirms: one remediation, one audit entry.
       const second = await ingestAndPost({ subject: 'Shared document', to: ['erin@contoso.test'] });
       const results = await Promise.all(Array.from({ length: 20 }, (_, i) => click(i % 2 ? 'UALICE01' : 'UBOB0001', 'decide:quarantine', second.reportId, second.ts)));
       expect(results.every((r) => r.status === 200)).toBe(true);
+      const pending = await pendingOf(second.reportId);
+      const confirms = await Promise.all(Array.from({ length: 20 }, (_, i) => click(i % 2 ? 'UALICE01' : 'UBOB0001', 'decide:confirm', pending.id, second.ts)));
+      expect(confirms.every((r) => r.status === 200)).toBe(true);
       await waitFor(async () => (await hook.store.latestDecision(second.reportId))?.state === 'done', 'the decision');
+      expect((await hook.store.listAudit()).filter((a) => a.action === 'report.quarantine' && (a.detail as { event?: string } | undefined)?.event === 'requested' && (a.params as { reportId: string }).reportId === second.reportId)).toHaveLength(1);
       expect(sim.remediations.filter((r) => r.displayName.includes(second.reportId))).toHaveLength(1);
       const audits = (await hook.store.listAudit()).filter((a) => a.result === 'ok' && (a.params as { reportId: string }).reportId === second.reportId);
       expect(audits).toHaveLength(1);
@@ -219,7 +249,7 @@ for (const t of targets) {
       sim.failNext({ method: 'POST', pathIncludes: 'analyzedEmails/remediate' }, { status: 429, headers: { 'retry-after': '3' }, body: { error: { code: 'TooManyRequests', message: 'throttled' } } });
       const before = sim.remediations.length;
       sleeps.length = 0;
-      await click('UALICE01', 'decide:quarantine', r.reportId, r.ts);
+      await quarantine('UALICE01', r.reportId, r.ts);
       await waitFor(async () => (await hook.store.latestDecision(r.reportId))?.state === 'done', 'the decision after the 429');
       expect(sleeps).toContain(3000);
       expect(sim.remediations.length).toBe(before + 1);
@@ -229,29 +259,34 @@ for (const t of targets) {
 
     it('leaves a failed remediation retryable, says why, and Retry runs it again', async () => {
       const r = await ingestAndPost({ subject: 'Account locked', to: ['gina@contoso.test'] });
-      sim.failNext({ method: 'POST', pathIncludes: 'analyzedEmails/remediate' }, { status: 403, body: { error: { code: 'Authorization_RequestDenied', message: 'Insufficient privileges to complete the operation.' } } });
-      await click('UALICE01', 'decide:quarantine', r.reportId, r.ts);
+      // A refusal that is neither transient nor "remediation unavailable" (403 falls back to moves).
+      sim.failNext({ method: 'POST', pathIncludes: 'analyzedEmails/remediate' }, { status: 400, body: { error: { code: 'InvalidRequest', message: 'The request is not valid for this tenant.' } } });
+      await quarantine('UALICE01', r.reportId, r.ts);
       const failed = await waitFor(async () => {
         const d = await hook.store.latestDecision(r.reportId);
         return d?.state === 'failed' ? d : undefined;
       }, 'the failed decision');
-      expect(failed.error).toMatch(/403.*Authorization_RequestDenied/);
+      expect(failed.error).toMatch(/400.*InvalidRequest/);
       const card = await waitFor(() => slack.callsTo('chat.update').find((u) => u.args.ts === r.ts && blocksText(u).includes('"decide:retry"')), 'the failed card with Retry');
-      expect(blocksText(card)).toContain('Authorization_RequestDenied');
+      expect(blocksText(card)).toContain('InvalidRequest');
 
       await click('UBOB0001', 'decide:retry', failed.id, r.ts);
       await waitFor(async () => (await hook.store.latestDecision(r.reportId))?.state === 'done', 'the retried decision');
       expect((await hook.store.latestDecision(r.reportId))?.attempts).toBe(2);
     });
 
-    it('approves a report as benign with the same card update', async () => {
+    it('approves a report as benign in one click and tells the reporter by email', async () => {
       const r = await ingestAndPost({ subject: 'Team lunch', to: ['hank@contoso.test'] });
       const before = sim.remediations.length;
       await click('UBOB0001', 'decide:approve', r.reportId, r.ts);
       await waitFor(async () => (await hook.store.latestDecision(r.reportId))?.state === 'done', 'the approval');
+      // Nothing was quarantined before, so nothing is moved back.
       expect(sim.remediations.length).toBe(before);
       const card = await waitFor(() => slack.callsTo('chat.update').filter((u) => u.args.ts === r.ts && !hasButtons(u)).at(-1), 'the approved card');
       expect(blocksText(card)).toMatch(/benign|Approve/i);
+      const mail = sim.sentMail.find((m) => m.subject.includes('Team lunch'));
+      expect(mail).toMatchObject({ from: MAILBOX, to: ['carol@contoso.test'] });
+      expect(mail!.content).toContain('found it safe');
     });
 
     it('answers Block with "not configured yet" and keeps the buttons', async () => {
