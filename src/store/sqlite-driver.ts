@@ -17,13 +17,34 @@ function bind(params: ReadonlyArray<unknown>): SQLInputValue[] {
   });
 }
 
+/** Prepared statements kept per SQL text: Kysely sends the same few dozen statements over and over. */
+const STATEMENT_CACHE_SIZE = 256;
+
 export function nodeSqlite(db: DatabaseSync): SqliteDatabase {
-  return {
-    close: () => db.close(),
-    prepare(sql) {
+  // Preparing was the largest single cost of a button click (bench/slack-ack profile); a small LRU
+  // of prepared statements removes it. StatementSync objects are reusable once a call returns.
+  const cache = new Map<string, { stmt: ReturnType<DatabaseSync['prepare']>; reader: boolean }>();
+  const prepared = (sql: string) => {
+    let hit = cache.get(sql);
+    if (hit) {
+      cache.delete(sql);
+    } else {
       const stmt = db.prepare(sql);
+      hit = { stmt, reader: stmt.columns().length > 0 };
+      if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+    }
+    cache.set(sql, hit);
+    return hit;
+  };
+  return {
+    close: () => {
+      cache.clear();
+      db.close();
+    },
+    prepare(sql) {
+      const { stmt, reader } = prepared(sql);
       return {
-        reader: stmt.columns().length > 0,
+        reader,
         all: (p) => stmt.all(...bind(p)),
         run: (p) => stmt.run(...bind(p)) as { changes: number | bigint; lastInsertRowid: number | bigint },
         iterate: (p) => stmt.iterate(...bind(p)),
