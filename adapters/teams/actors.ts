@@ -2,9 +2,8 @@
 // from the policy. The policy names Teams people by Entra object id (activity.from.aadObjectId),
 // which Teams sends with every activity from a user; the MRI (29:…) is only an address.
 //
-// Entra group membership (roles.*.teams.groups) is not resolved here: that needs Microsoft Graph
-// (GroupMember.Read.All) and is not wired yet, so roles are given to listed users only; the
-// adapter warns at start-up when the policy names Teams groups.
+// Entra group membership (roles.*.teams.groups) is added to the actor by entra-groups.ts (Microsoft
+// Graph checkMemberGroups) before any check here.
 import type { Actor } from '../../src/store/types.ts';
 import { hasRole, type Policy } from '../../src/config/policy.ts';
 import type { Catalog } from '../../src/actions/catalog.ts';

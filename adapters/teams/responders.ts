@@ -16,6 +16,8 @@ export interface TeamsRespondersOptions {
   members: (target: ConversationTarget) => Promise<RosterMember[]>;
   /** Whether this person may decide reports (adapters/teams/actors.ts canDecide). */
   canDecide: (actor: Actor) => boolean;
+  /** Called with the roster's Entra ids before canDecide (group membership lookups). */
+  prepare?: (aadObjectIds: string[]) => Promise<void>;
   log: Logger;
   ttlMs?: number;
   now?: () => number;
@@ -33,6 +35,7 @@ export class TeamsResponders {
   async mrisFor(target: ConversationTarget): Promise<string[] | undefined> {
     const members = await this.#roster(target);
     if (!members) return undefined;
+    await this.#o.prepare?.(members.flatMap((m) => (m.aadObjectId ? [m.aadObjectId] : [])));
     return members
       .filter((m) => m.aadObjectId && this.#o.canDecide({ platform: 'teams', id: m.aadObjectId.toLowerCase(), ...(m.name ? { name: m.name } : {}) }))
       .map((m) => m.id);

@@ -37,6 +37,8 @@ import { TeamsDigestPort } from './digest-port.ts';
 import { answerCardAction, type CardActionDeps } from './card-actions.ts';
 import { handleMessage, type MessageActivity } from './messages.ts';
 import { canDecide, teamsActor } from './actors.ts';
+import { EntraGroups } from './entra-groups.ts';
+import type { GraphClient } from '../../src/vendors/graph/client.ts';
 import { answerCommandForm, teamsCommand, type TeamsCommandDeps } from './commands.ts';
 import { COMMAND_VERB } from '../../cards/teams/command-cards.ts';
 import { ADAPTIVE_CARD_CONTENT_TYPE } from '../../cards/teams/adaptive.ts';
@@ -72,6 +74,8 @@ export interface TeamsAdapterOptions {
   random?: () => number;
   /** Replaces the bot's token provider (bot mode). */
   tokens?: TokenProvider;
+  /** Resolves roles.*.teams.groups (Entra group membership); without it only listed users get roles. */
+  graph?: Pick<GraphClient, 'checkMemberGroups'>;
 }
 
 export interface TeamsAdapter {
@@ -153,16 +157,19 @@ export async function createTeamsAdapter(opts: TeamsAdapterOptions): Promise<Tea
     ...(opts.clock ? { clock: opts.clock } : {}),
     ...(opts.random ? { random: opts.random } : {}),
   });
-  const decider = (actor: Actor) => canDecide(actor, { policy, policySource: opts.policySource, catalog: opts.catalog });
-  const responders = new TeamsResponders({ members: (t) => connector!.members(t), canDecide: decider, log });
+  const entra = new EntraGroups({ graph: opts.graph, groupIds: Object.values(policy.roles).flatMap((m) => m.teams.groups), log });
+  // Synchronous checks use the groups already looked up: the roster is prefetched before
+  // refresh.userIds is computed, and every clicker is resolved before their click is handled.
+  const decider = (actor: Actor) => canDecide(entra.cached(actor), { policy, policySource: opts.policySource, catalog: opts.catalog });
+  const responders = new TeamsResponders({ members: (t) => connector!.members(t), canDecide: decider, prepare: (ids) => entra.prefetch(ids), log });
   const port = new TeamsChatPort({ connector, conversations, responders });
   const ackBudgetMs = opts.ackBudgetMs ?? 2500;
   const track = (p: Promise<unknown>) => background('work after an answered click', p);
   const cardActions: CardActionDeps = { decisions: opts.decisions, canDecide: decider, log, ackBudgetMs, track };
   const commandDeps: TeamsCommandDeps = { decisions: opts.decisions, log };
 
-  if (policy.roles && Object.values(policy.roles).some((m) => m.teams.groups.length > 0)) {
-    log.warn('the policy gives roles to Teams (Entra) groups, which Hookline does not resolve yet: list the people in roles.*.teams.users');
+  if (Object.values(policy.roles).some((m) => m.teams.groups.length > 0) && !opts.graph) {
+    log.warn('the policy gives roles to Teams (Entra) groups, which need Microsoft Graph to resolve: set M365_* (with GroupMember.Read.All) or list the people in roles.*.teams.users');
   }
 
   // Every authenticated activity keeps the registry current (conversation, serviceUrl).
@@ -185,7 +192,7 @@ export async function createTeamsAdapter(opts: TeamsAdapterOptions): Promise<Tea
   app.on('card.action', async (ctx) => {
     const a = ctx.activity;
     const action = (a.value as { action?: { verb?: unknown; data?: unknown } })?.action ?? {};
-    const actor = teamsActor(a.from);
+    const actor = await entra.actor(teamsActor(a.from));
     const target = replyTargetOf(a as InboundActivity);
     // Our cards are plain Adaptive Card JSON, the same wire shape as the SDK's IAdaptiveCard.
     if (action.verb === COMMAND_VERB && target) {
@@ -199,7 +206,7 @@ export async function createTeamsAdapter(opts: TeamsAdapterOptions): Promise<Tea
     const a = ctx.activity as unknown as MessageActivity;
     background(
       'message handling',
-      handleMessage(
+      (async () => handleMessage(
         {
           cardActions,
           conversations,
@@ -213,9 +220,9 @@ export async function createTeamsAdapter(opts: TeamsAdapterOptions): Promise<Tea
             return answer.type === ADAPTIVE_CARD_CONTENT_TYPE ? [cardMessage(answer.value)] : [];
           },
         },
-        teamsActor(a.from),
+        await entra.actor(teamsActor(a.from)),
         a,
-      ),
+      ))(),
     );
   });
 
