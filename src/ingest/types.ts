@@ -57,6 +57,22 @@ export interface AttachmentIndicator {
   md5: string;
   sha1: string;
   sha256: string;
+  /** The file it was unpacked from (a winmail.dat, a .zip), when it was not a MIME part itself. */
+  container?: string;
+}
+
+/** A calendar invite (text/calendar part or .ics attachment) found in the mail. */
+export interface CalendarIndicator {
+  /** The attachment that holds it. */
+  filename: string;
+  /** iCalendar METHOD (REQUEST, PUBLISH, ...). */
+  method?: string;
+  summary?: string;
+  location?: string;
+  /** ORGANIZER's address (lower-case) and CN. */
+  organizer?: string;
+  organizerName?: string;
+  attendees: number;
 }
 
 export interface Indicators {
@@ -67,6 +83,8 @@ export interface Indicators {
   addresses: AddressIndicator[];
   attachments: AttachmentIndicator[];
   authentication?: { spf?: string; dkim?: string; dmarc?: string };
+  /** Calendar invites; URLs of their descriptions are in `urls` (source 'attachment'). */
+  calendar?: CalendarIndicator[];
 }
 
 export const emptyIndicators = (): Indicators => ({

@@ -337,11 +337,12 @@ describe('parseReport: hostile sizes', () => {
     expect(r.warnings).toContain('more than 200 URLs: 800 left out');
   });
 
-  it('stays linear on HTML full of unclosed tags and comments', async () => {
+  it('reads HTML full of unclosed tags and comments (linear passes; a quadratic one would hit the test timeout)', async () => {
+    // No timing here (no timed tests): the speed of parsing is measured in bench/ingest.
     const body = '<a <!-- <script <style x '.repeat(80_000); // ~2 MB
-    const started = Date.now();
     const r = await parseReport(mail('text/html', body));
     expect(r.status).toBe('parsed');
-    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(r.indicators.urls).toEqual([]);
+    expect(r.original.excerpt).toBeUndefined(); // everything after the first unclosed "<a" is markup
   });
 });

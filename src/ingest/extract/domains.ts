@@ -19,9 +19,18 @@ export function asciiHost(host: string): string | undefined {
   return a ? a.toLowerCase() : undefined;
 }
 
+// The same few hundred names (mail relays, CDNs, the big senders) come back in every report: the
+// public-suffix lookups are remembered, within a bound.
+const MEMO_MAX = 10_000;
+const registrableMemo = new Map<string, string | null>();
+
 export function registrableDomain(host: string): string | undefined {
-  if (ipVersion(host)) return undefined;
-  return parse(host, TLDTS_OPTS).domain ?? undefined;
+  const hit = registrableMemo.get(host);
+  if (hit !== undefined) return hit ?? undefined;
+  const d = ipVersion(host) ? null : (parse(host, TLDTS_OPTS).domain ?? null);
+  if (registrableMemo.size >= MEMO_MAX) registrableMemo.clear();
+  registrableMemo.set(host, d);
+  return d ?? undefined;
 }
 
 /** True when tldts knows the host's suffix (ICANN or private section of the PSL). */

@@ -1,5 +1,7 @@
 // Small HTML helpers: enough to read links and make an excerpt, not a renderer.
 
+import type { MailContent } from '../parse/content.ts';
+
 const NAMED: Record<string, string> = {
   amp: '&',
   lt: '<',
@@ -83,6 +85,30 @@ export function htmlToText(html: string): string {
     out.push(BLOCK.has(name) ? '\n' : ' ');
   }
   return decodeEntities(out.join(''));
+}
+
+/** HTML read for text: at most this much of a body (attacker HTML can be megabytes). */
+export const HTML_TEXT_CHARS = 2 * 1024 * 1024;
+
+/** True when the string has a non-space character (without copying it, as trim() would). */
+export function hasText(s: string | undefined): s is string {
+  return s !== undefined && /\S/.test(s);
+}
+
+const textOfMail = new WeakMap<MailContent, string | undefined>();
+
+/**
+ * The plain text of a mail's body: its text part, else its HTML as text. Remembered per mail, since
+ * both the excerpt and the indicators need it and turning megabytes of HTML into text twice is waste.
+ */
+export function mailText(mail: Pick<MailContent, 'text' | 'html'>): string | undefined {
+  if (hasText(mail.text)) return mail.text;
+  if (!mail.html) return undefined;
+  const key = mail as MailContent;
+  if (textOfMail.has(key)) return textOfMail.get(key);
+  const text = htmlToText(mail.html.slice(0, HTML_TEXT_CHARS));
+  textOfMail.set(key, text);
+  return text;
 }
 
 /** Collapse all runs of whitespace to one space and trim. */

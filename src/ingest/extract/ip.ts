@@ -64,6 +64,9 @@ const IPV6_RE = /(?<![0-9a-f:.])(?:[0-9a-f]{0,4}:){2,7}(?:[0-9a-f]{0,4}|\d+\.\d+
 export function findIps(text: string): string[] {
   const out: string[] = [];
   for (const m of text.matchAll(IPV4_RE)) out.push(m[0]);
+  // Every IPv6 address has two colons with at most four hex digits between them; most texts have
+  // none, and the full pattern (tried at every position) is the costly one.
+  if (!/:[0-9a-f]{0,4}:/i.test(text)) return out;
   for (const m of text.matchAll(IPV6_RE)) {
     const v = normaliseIp(m[0]);
     // "::" alone, and things like "a:b:" fragments, are not worth reporting

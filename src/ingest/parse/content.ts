@@ -21,12 +21,24 @@ export interface MailAttachment {
   content: Buffer;
   /** Outlook embedded items: the message class of the embedded item (IPM.Note, IPM.OLE.CLASS.{...}, ...). */
   embeddedClass?: string;
-  /** Set when this attachment is itself a message (message/rfc822, .eml, .msg) that was opened. */
+  /** Set when this attachment is itself a message (message/rfc822, .eml, .msg, an Outlook item in TNEF) that was opened. */
   message?: MailContent;
+  /** The file this one was unpacked from (a winmail.dat, a .zip), when it was not a MIME part itself. */
+  container?: string;
+  /** Hashes computed while the attachment streamed (MIME parts); otherwise computed from `content`. */
+  hashes?: { md5: string; sha1: string; sha256: string };
+  /** The bytes were not kept (large, and nothing reads them): `content` is empty, `size` and `hashes` are real. */
+  contentOmitted?: boolean;
+}
+
+/** A link read from a body that is not HTML (an RTF HYPERLINK field): its target and shown text. */
+export interface BodyLink {
+  url: string;
+  text: string;
 }
 
 export interface MailContent {
-  kind: 'mime' | 'msg';
+  kind: 'mime' | 'msg' | 'tnef';
   /** All header fields in order, topmost first (for .msg: its transport headers, when present). */
   headers: HeaderField[];
   subject: string;
@@ -42,6 +54,8 @@ export interface MailContent {
   messageId?: string;
   text?: string;
   html?: string;
+  /** Links of a non-HTML rich body (RTF), scanned like HTML links. */
+  links?: BodyLink[];
   attachments: MailAttachment[];
 }
 

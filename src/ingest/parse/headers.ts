@@ -12,12 +12,41 @@ export interface HeaderBlock {
   bodyOffset?: number;
 }
 
+/**
+ * Where the header block ends: the offset of the first empty line (LF LF or LF CR LF) within the
+ * first `limit` bytes, and the offset of the body after it; undefined when there is none. Searched
+ * on the bytes, so that no more than the header block is ever turned into a string.
+ */
+function headerEnd(raw: Buffer, limit: number): { end: number; body: number } | undefined {
+  const area = raw.subarray(0, Math.min(raw.length, limit));
+  const crlf = area.indexOf('\n\r\n');
+  // "\n\n" only matters before the first "\n\r\n" (mail with CRLF endings never has it)
+  const lf = (crlf < 0 ? area : area.subarray(0, crlf + 1)).indexOf('\n\n');
+  if (lf >= 0) return { end: lf > 0 && area[lf - 1] === 0x0d ? lf - 1 : lf, body: lf + 2 };
+  if (crlf >= 0) return { end: crlf > 0 && area[crlf - 1] === 0x0d ? crlf - 1 : crlf, body: crlf + 3 };
+  return undefined;
+}
+
 /** The header block of a raw message: everything up to the first empty line (CRLF or LF). */
 export function headerBlock(raw: Buffer, limit = PEEK_LIMIT): HeaderBlock {
-  const head = raw.subarray(0, Math.min(raw.length, limit)).toString('latin1');
-  const m = /\r?\n\r?\n/.exec(head);
-  if (!m) return { text: head };
-  return { text: head.slice(0, m.index), bodyOffset: m.index + m[0].length };
+  const e = headerEnd(raw, limit);
+  if (!e) return { text: raw.subarray(0, Math.min(raw.length, limit)).toString('latin1') };
+  return { text: raw.subarray(0, e.end).toString('latin1'), bodyOffset: e.body };
+}
+
+/**
+ * True when the message has no body: no blank line after the headers, or only whitespace after it.
+ * Works on the bytes (indexOf, then an early-exit scan) so that a 100 MB message is never turned
+ * into a string just to learn that its body is not empty.
+ */
+export function bodyIsBlank(raw: Buffer): boolean {
+  const e = headerEnd(raw, raw.length);
+  if (!e) return true;
+  for (let i = e.body; i < raw.length; i++) {
+    const c = raw[i];
+    if (c !== 0x20 && c !== 0x09 && c !== 0x0d && c !== 0x0a) return false;
+  }
+  return true;
 }
 
 /** Unfold a header block into fields (RFC 5322 2.2.3); lines that are not fields are skipped. */

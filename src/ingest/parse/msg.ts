@@ -2,32 +2,75 @@
 //
 // What is read: the transport headers when the message was received (PR_TRANSPORT_MESSAGE_HEADERS;
 // parsed like a MIME header block, so Received, Authentication-Results, Network-Message-Id work),
-// subject, sender, recipients, plain and HTML bodies, and attachments. An embedded message
-// (msg-in-msg, and .eml files that Outlook converted when they were attached) comes back as a new
-// .msg file from msgreader, which the caller can open in turn. Not read: RTF-only bodies
-// (compressed RTF is not decompressed), TNEF, appointment/contact specifics.
+// subject, sender, recipients, plain and HTML bodies, the compressed RTF body when there is no
+// HTML one (parse/rtf.ts: encapsulated HTML, or text and HYPERLINK fields), and attachments. An
+// embedded message (msg-in-msg, and .eml files that Outlook converted when they were attached)
+// comes back as a new .msg file from msgreader, which the caller can open in turn; a .eml kept as
+// a file attachment is opened as MIME by the caller. Not read: appointment/contact specifics.
+//
+// Code pages: a non-Unicode .msg keeps its strings (PT_STRING8) in a Windows code page that the
+// file does not always state. msgreader decodes them as Latin-1 unless told otherwise, which
+// garbles e.g. a Japanese subject, so a file with 8-bit strings is read a second time with the code
+// page from PR_MESSAGE_CODEPAGE, else the one implied by PR_INTERNET_CPID (parse/codepage.ts).
 
 import MsgReaderModule from '@kenjiuno/msgreader';
 import type { FieldsData } from '@kenjiuno/msgreader';
+import { ansiCodepage, codepageLabel, decodeCodepage } from './codepage.ts';
 import type { MailAddress, MailAttachment, MailContent } from './content.ts';
 import { splitHeaderFields } from './headers.ts';
+import type { MimeParseResult } from './mime.ts';
 import { normaliseMessageId, parseMime } from './mime.ts';
+import { decompressRtf, readRtf } from './rtf.ts';
 
 // CJS package with `exports.default`: under Node (and vitest with interopDefault: false) the class
 // is the `default` property of the module object (shared/reference/spike-deps.md, pitfall 6).
 const MsgReader = MsgReaderModule.default;
+type Reader = InstanceType<typeof MsgReader>;
 
-export interface MsgParseResult {
-  mail: MailContent;
-  dropped: number;
+export interface MsgParseResult extends MimeParseResult {
+  /** Problems worth telling the responder (e.g. strings in an unknown code page). */
+  warnings: string[];
 }
 
-type MsgFields = FieldsData & { internetCodepage?: number };
+type MsgFields = FieldsData & { internetCodepage?: number; messageCodepage?: number; compressedRtf?: Uint8Array };
+
+const PT_STRING8 = 0x001e;
+const PT_MV_STRING8 = 0x101e;
+/** Decompressed RTF bodies larger than this are cut (the excerpt and URL scan need far less). */
+const MAX_RTF_BYTES = 8 * 1024 * 1024;
+
+/** Read the fields, in the message's own code page when it has 8-bit strings. */
+function readFields(ab: ArrayBuffer, warnings: string[]): { reader: Reader; f: MsgFields } {
+  let string8 = false;
+  const reader = new MsgReader(ab);
+  reader.parserConfig = {
+    propertyObserver: (_fields, tag) => {
+      const type = tag & 0xffff;
+      if (type === PT_STRING8 || type === PT_MV_STRING8) string8 = true;
+    },
+  };
+  const f = reader.getFileData() as MsgFields;
+  if (f.error || !string8) return { reader, f };
+  const codepage = ansiCodepage(f.messageCodepage, f.internetCodepage);
+  const label = codepageLabel(codepage);
+  if (!label) return { reader, f };
+  try {
+    const again = new MsgReader(ab);
+    // iconv-lite (msgreader's decoder) accepts the WHATWG labels ("shift_jis", "windows-1251").
+    again.parserConfig = { ansiEncoding: label };
+    const f2 = again.getFileData() as MsgFields;
+    if (!f2.error) return { reader: again, f: f2 };
+  } catch {
+    // an encoding iconv-lite does not know: keep the first reading
+  }
+  warnings.push(`the Outlook message's non-Unicode text could not be decoded in code page ${codepage}; it may show garbled characters`);
+  return { reader, f };
+}
 
 export async function parseMsg(raw: Buffer, limits: { maxAttachments: number }): Promise<MsgParseResult> {
   const ab = raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength) as ArrayBuffer;
-  const reader = new MsgReader(ab);
-  const f = reader.getFileData() as MsgFields;
+  const warnings: string[] = [];
+  const { reader, f } = readFields(ab, warnings);
   if (f.error) throw new Error(f.error);
   if (f.dataType !== 'msg') throw new Error('the file is an OLE compound file but not an Outlook message');
 
@@ -69,8 +112,18 @@ export async function parseMsg(raw: Buffer, limits: { maxAttachments: number }):
     if (mid) mail.messageId = mid;
   }
   if (f.body?.trim()) mail.text = f.body;
-  const html = f.bodyHtml ?? (f.html ? decodeBytes(f.html, f.internetCodepage) : undefined);
+  const html = f.bodyHtml ?? (f.html ? decodeCodepage(f.html, f.internetCodepage ?? 65001) : undefined);
   if (html?.trim()) mail.html = html;
+  if (!mail.html && f.compressedRtf && f.compressedRtf.length > 0) {
+    try {
+      const rtf = readRtf(decompressRtf(f.compressedRtf, MAX_RTF_BYTES));
+      if (rtf.html) mail.html = rtf.html;
+      if (rtf.text && !mail.text) mail.text = rtf.text;
+      if (rtf.links) mail.links = rtf.links;
+    } catch {
+      warnings.push('the RTF body of the Outlook message could not be read');
+    }
+  }
 
   const atts = f.attachments ?? [];
   atts.slice(0, limits.maxAttachments).forEach((a, i) => {
@@ -88,46 +141,9 @@ export async function parseMsg(raw: Buffer, limits: { maxAttachments: number }):
     if (a.innerMsgContent && embeddedClass) att.embeddedClass = embeddedClass;
     mail.attachments.push(att);
   });
-  return { mail, dropped: Math.max(0, atts.length - limits.maxAttachments) };
+  return { mail, dropped: Math.max(0, atts.length - limits.maxAttachments), warnings };
 }
 
 function isEmail(v: string | undefined): v is string {
   return typeof v === 'string' && /^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/.test(v.trim());
-}
-
-const CODEPAGES: Record<number, string> = {
-  65001: 'utf-8',
-  20127: 'utf-8',
-  28591: 'iso-8859-1',
-  28592: 'iso-8859-2',
-  28595: 'iso-8859-5',
-  28597: 'iso-8859-7',
-  28605: 'iso-8859-15',
-  874: 'windows-874',
-  932: 'shift_jis',
-  936: 'gbk',
-  949: 'euc-kr',
-  950: 'big5',
-  1250: 'windows-1250',
-  1251: 'windows-1251',
-  1252: 'windows-1252',
-  1253: 'windows-1253',
-  1254: 'windows-1254',
-  1255: 'windows-1255',
-  1256: 'windows-1256',
-  1257: 'windows-1257',
-  1258: 'windows-1258',
-  20866: 'koi8-r',
-  21866: 'koi8-u',
-  50220: 'iso-2022-jp',
-  51932: 'euc-jp',
-};
-
-function decodeBytes(bytes: Uint8Array, codepage: number | undefined): string {
-  const label = (codepage && CODEPAGES[codepage]) || 'utf-8';
-  try {
-    return new TextDecoder(label).decode(bytes);
-  } catch {
-    return new TextDecoder('utf-8').decode(bytes);
-  }
 }
