@@ -8,6 +8,7 @@
 import type { Logger } from '../../src/log/logger.ts';
 import type { Actor } from '../../src/store/types.ts';
 import type { DecisionDeps } from '../../src/actions/decisions.ts';
+import type { FileData } from '../../src/actions/types.ts';
 import { authorize } from '../../src/policy/authorize.ts';
 import { checkAccess, helpIndex, prepareCommand, prepareForm, runAction, formFields, type ActionOutcome } from '../../handlers/commands/index.ts';
 import { COMMAND_DATA, COMMAND_VERB, formValues, teamsActionHelpCard, teamsFormCard, teamsHelpCard, teamsNoticeCard, teamsResultCard, type NoticeTone } from '../../cards/teams/command-cards.ts';
@@ -19,6 +20,23 @@ import { cardAnswer, type InvokeAnswer } from './card-actions.ts';
 export interface TeamsCommandDeps {
   decisions: () => DecisionDeps;
   log: Logger;
+  /**
+   * Saves a file result behind a short-lived link (src/store/file-downloads.ts); undefined when
+   * HOOKLINE_PUBLIC_URL is not set. Teams bots cannot upload a file into a channel conversation.
+   */
+  downloads?: (file: FileData, actor: Actor) => Promise<{ url: string; expiresAt: string } | undefined>;
+}
+
+/** The action's outcome, with a download link attached when it is a file. */
+async function withDownload(deps: TeamsCommandDeps, actor: Actor, outcome: ActionOutcome): Promise<{ outcome: ActionOutcome; download?: { url: string; expiresAt: string } }> {
+  if (outcome.kind !== 'result' || outcome.result.kind !== 'file' || !deps.downloads) return { outcome };
+  try {
+    const download = await deps.downloads(outcome.result.data as FileData, actor);
+    return download ? { outcome, download } : { outcome };
+  } catch (err) {
+    deps.log.warn({ err: (err as Error).message }, 'could not offer the file result as a download');
+    return { outcome };
+  }
 }
 
 const TONE: Record<Exclude<ActionOutcome['kind'], 'result' | 'decision'>, NoticeTone> = {
@@ -29,10 +47,10 @@ const TONE: Record<Exclude<ActionOutcome['kind'], 'result' | 'decision'>, Notice
 };
 
 /** How an action's outcome is shown. */
-export function outcomeCard(deps: DecisionDeps, actor: Actor, outcome: ActionOutcome): AdaptiveCard {
+export function outcomeCard(deps: DecisionDeps, actor: Actor, outcome: ActionOutcome, download?: { url: string; expiresAt: string }): AdaptiveCard {
   switch (outcome.kind) {
     case 'result':
-      return teamsResultCard({ actionId: outcome.def.id, title: outcome.def.title, result: outcome.result, actor, dryRun: deps.dryRun, maxRows: deps.policy.limits.maxTableRows });
+      return teamsResultCard({ actionId: outcome.def.id, title: outcome.def.title, result: outcome.result, actor, dryRun: deps.dryRun, maxRows: deps.policy.limits.maxTableRows, ...(download ? { download } : {}) });
     case 'decision':
       return teamsNoticeCard(outcome.result.kind === 'executed' && outcome.result.decision.state === 'done' ? 'ok' : 'info', outcome.message, outcome.def.title);
     default:
@@ -61,8 +79,8 @@ export async function teamsCommand(deps: TeamsCommandDeps, actor: Actor, text: s
       return [cardMessage(teamsFormCard(prepared.def, prepared.fields, prepared.raw, prepared.problems))];
     }
     case 'ready': {
-      const outcome = await runAction(d, { actor, def: prepared.def, params: prepared.params });
-      return [cardMessage(outcomeCard(d, actor, outcome))];
+      const { outcome, download } = await withDownload(deps, actor, await runAction(d, { actor, def: prepared.def, params: prepared.params }));
+      return [cardMessage(outcomeCard(d, actor, outcome, download))];
     }
   }
 }
@@ -95,15 +113,15 @@ export async function answerCommandForm(deps: TeamsCommandDeps, actor: Actor, ve
   const prepared = prepareForm(def, formValues(parsed.data, fields));
   if (prepared.kind === 'form') return cardAnswer(teamsFormCard(def, fields, prepared.raw, prepared.problems));
 
-  const work = runAction(d, { actor, def, params: prepared.params });
+  const work = runAction(d, { actor, def, params: prepared.params }).then((outcome) => withDownload(deps, actor, outcome));
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<'late'>((resolve) => {
     timer = setTimeout(() => resolve('late'), o.ackBudgetMs);
   });
   const first = await Promise.race([work, late]).finally(() => clearTimeout(timer));
-  if (first !== 'late') return cardAnswer(outcomeCard(d, actor, first));
+  if (first !== 'late') return cardAnswer(outcomeCard(d, actor, first.outcome, first.download));
   const followUp = work
-    .then((outcome) => o.reply(cardMessage(outcomeCard(d, actor, outcome))))
+    .then(({ outcome, download }) => o.reply(cardMessage(outcomeCard(d, actor, outcome, download))))
     .catch((err: unknown) => deps.log.error({ err: (err as Error).message, action: def.id }, 'Teams command failed after the form was answered'));
   o.track?.(followUp);
   return cardAnswer(teamsNoticeCard('info', `Running ${def.title}… the result is posted here when it is done.`));

@@ -74,6 +74,8 @@ export interface TeamsAdapterOptions {
   random?: () => number;
   /** Replaces the bot's token provider (bot mode). */
   tokens?: TokenProvider;
+  /** Offers file results as short-lived download links (needs HOOKLINE_PUBLIC_URL). */
+  downloads?: TeamsCommandDeps['downloads'];
   /** Resolves roles.*.teams.groups (Entra group membership); without it only listed users get roles. */
   graph?: Pick<GraphClient, 'checkMemberGroups'>;
 }
@@ -166,7 +168,7 @@ export async function createTeamsAdapter(opts: TeamsAdapterOptions): Promise<Tea
   const ackBudgetMs = opts.ackBudgetMs ?? 2500;
   const track = (p: Promise<unknown>) => background('work after an answered click', p);
   const cardActions: CardActionDeps = { decisions: opts.decisions, canDecide: decider, log, ackBudgetMs, track };
-  const commandDeps: TeamsCommandDeps = { decisions: opts.decisions, log };
+  const commandDeps: TeamsCommandDeps = { decisions: opts.decisions, log, ...(opts.downloads ? { downloads: opts.downloads } : {}) };
 
   if (Object.values(policy.roles).some((m) => m.teams.groups.length > 0) && !opts.graph) {
     log.warn('the policy gives roles to Teams (Entra) groups, which need Microsoft Graph to resolve: set M365_* (with GroupMember.Read.All) or list the people in roles.*.teams.users');

@@ -139,7 +139,14 @@ export interface ShowCardAction {
   style?: 'default' | 'positive' | 'destructive';
 }
 
-export type CardAction = ExecuteAction | SubmitAction | ShowCardAction;
+/** Opens a link (a download served by Hookline itself, never a URL taken from mail). */
+export interface OpenUrlAction {
+  type: 'Action.OpenUrl';
+  title: string;
+  url: string;
+}
+
+export type CardAction = ExecuteAction | SubmitAction | ShowCardAction | OpenUrlAction;
 
 export interface AdaptiveCard {
   type: 'AdaptiveCard';

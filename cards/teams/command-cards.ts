@@ -221,6 +221,8 @@ export interface TeamsResultView {
   dryRun?: boolean;
   /** Rows shown at most (policy limits.maxTableRows). */
   maxRows?: number;
+  /** For a file result: Hookline's own short-lived download link (Teams bots cannot upload to a channel). */
+  download?: { url: string; expiresAt: string };
 }
 
 export function teamsResultCard(v: TeamsResultView): AdaptiveCard {
@@ -255,7 +257,13 @@ export function teamsResultCard(v: TeamsResultView): AdaptiveCard {
       }
       case 'file': {
         const f = r.data as { filename?: string; contentType?: string; bytes?: { length?: number }; comment?: string } | null;
-        body.push(text(`📎 ${t(f?.filename ?? 'file', 120)} _(${t(f?.contentType ?? 'unknown type', 60)}, ${f?.bytes?.length ?? 0} bytes)_: files are not sent to Teams yet; run this from Slack or the console to download it.`));
+        const what = `📎 ${t(f?.filename ?? 'file', 120)} _(${t(f?.contentType ?? 'unknown type', 60)}, ${f?.bytes?.length ?? 0} bytes)_`;
+        if (v.download) {
+          body.push(text(`${what}: download it with the button below until ${t(v.download.expiresAt.replace('T', ' ').slice(0, 16), 40)} UTC.`));
+          if (f?.comment) body.push(text(t(f.comment, 300), { isSubtle: true }));
+        } else {
+          body.push(text(`${what}: set HOOKLINE_PUBLIC_URL so that Hookline can offer it as a download here, or run this from Slack or the console.`));
+        }
         break;
       }
       default: {
@@ -264,7 +272,10 @@ export function teamsResultCard(v: TeamsResultView): AdaptiveCard {
       }
     }
     body.push(footer);
-    return card(body, { fallbackText: `${teamsText(v.title, { max: 100 })}: ${teamsText(r.summary, { max: 300 }) || 'done'}` });
+    return card(body, {
+      fallbackText: `${teamsText(v.title, { max: 100 })}: ${teamsText(r.summary, { max: 300 }) || 'done'}`,
+      ...(r.kind === 'file' && v.download ? { actions: [{ type: 'Action.OpenUrl' as const, title: 'Download', url: v.download.url }] } : {}),
+    });
   };
   let rows = Math.max(0, v.maxRows ?? 50);
   let out = build(rows);
