@@ -8,9 +8,9 @@
 //                          control characters and (for single-line contexts) newlines collapsed.
 //   2. defang*(s)          make indicators non-clickable: hxxps://, evil[.]example, user[@]evil[.]example,
 //                          203.0.113[.]7. Idempotent, so defanging twice changes nothing.
-//   3. platform escapers   slackText / slackPlain / slackCode (Slack mrkdwn & plain_text). A Teams
-//                          escaper is renderText(s, teamsEscapeGrapheme, ...) plus its own
-//                          formatting neutraliser; nothing else in this file is Slack-specific.
+//   3. platform escapers   slackText / slackPlain / slackCode (Slack mrkdwn & plain_text) and
+//                          teamsText / teamsPlain (Teams markdown & plain text): each is one
+//                          renderText() call with its own escapeGrapheme and formatting neutraliser.
 //
 // Decisions (see also the header of each function):
 //
@@ -296,4 +296,71 @@ export function slackCode(s: Maybe, opts: Omit<TextOptions, 'singleLine'> = {}):
     prepare: (t) => t.replace(/`/g, LOOKALIKE['`']!),
   });
   return inner ? `\`${inner}\`` : '_(empty)_';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Teams (Adaptive Card TextBlock / FactSet markdown, and the activity's summary text)
+// ---------------------------------------------------------------------------------------------
+//
+// Teams parses a markdown subset in TextBlock and FactSet text: **bold**, _italic_, `- ` and `1. `
+// lists, and links `[label](url)` (plus `{{DATE(..)}}` functions). There is no escape character
+// that every Teams client honours, so, as for Slack, markdown characters in untrusted text are
+// replaced by look-alikes:
+// - `[` `]` become `［` `］` (U+FF3B/U+FF3D): without a `[` no `[Microsoft](https://evil)` link can
+//   form. Our own defang tokens `[.]` `[@]` `[:]` and hidden-character markers `[U+202E]` are kept
+//   as they are, unless followed by `(` or `:` (which would make a link or a link reference).
+// - `*` `~` `` ` `` `\` `<` `>` are always replaced (`∗ ∼ ˋ ⧵ ‹ ›`): `*` emphasises even inside a
+//   word in CommonMark, `\` could escape a delimiter of ours, `<at>` would look like a mention.
+// - `_` is kept between two letters/digits (`snake_case` is not emphasis), replaced (`ˍ`) elsewhere.
+// - Line-start list markers (`- `, `+ `, `1. `, `1) `) get a look-alike so a subject cannot
+//   restructure the card; `{{` becomes `｛{` so no date function runs.
+// Texts that Teams does not parse as markdown (action titles, input labels, fallback text) use
+// teamsPlain: normalised and defanged, nothing replaced.
+
+const TEAMS_LOOKALIKE: Record<string, string> = {
+  '[': '\uFF3B',
+  ']': '\uFF3D',
+  '*': '\u2217',
+  _: '\u02CD',
+  '~': '\u223C',
+  '`': '\u02CB',
+  '\\': '\u29F5',
+  '<': '\u2039',
+  '>': '\u203A',
+  '(': '\uFF08',
+  '-': '\u2010',
+  '+': '\uFF0B',
+  '.': '\u2024',
+  ')': '\uFF09',
+  '{': '\uFF5B',
+};
+
+/** Teams markdown characters that are replaced wherever they are (inside one grapheme too). */
+export function teamsEscapeGrapheme(g: string): string {
+  return g.replace(/[*~`\\<>]/g, (c) => TEAMS_LOOKALIKE[c] ?? c);
+}
+
+/** Neutralise Teams markdown that depends on context (brackets, `_`, list markers, `{{`): see above. */
+export function neutraliseTeamsFormatting(t: string): string {
+  return t
+    .replace(/\[(?:[.@:]|U\+[0-9A-F]{4,6}(?:×\d+)?)\](?![(:])|[[\]]/g, (m) => (m.length > 1 ? m : (TEAMS_LOOKALIKE[m] ?? m)))
+    .replace(/_/g, (c, i: number, str: string) => (ALNUM.test(str[i - 1] ?? '') && ALNUM.test(str[i + 1] ?? '') ? c : TEAMS_LOOKALIKE._!))
+    .replace(/^([ ]*)([-+]|\d{1,9}[.)])(?= |$)/gm, (_m, indent: string, marker: string) => {
+      const last = marker.slice(-1);
+      return indent + marker.slice(0, -1) + (TEAMS_LOOKALIKE[last] ?? last);
+    })
+    .replace(/\{\{/g, `${TEAMS_LOOKALIKE['{']}{`);
+}
+
+/**
+ * Untrusted text for Teams markdown (Adaptive Card TextBlock / FactSet text, message text):
+ * normalised, defanged, markdown neutralised, truncated to `max`.
+ */
+export function teamsText(s: Maybe, opts: TextOptions = {}): string {
+  return renderText(s, teamsEscapeGrapheme, { ...opts, prepare: neutraliseTeamsFormatting });
+}
+
+/** Untrusted text where Teams does not parse markdown (action titles, input labels, fallbackText): normalised and defanged. */
+export function teamsPlain(s: Maybe, opts: TextOptions = {}): string {
+  return renderText(s, (g) => g, opts);
 }

@@ -9,6 +9,31 @@ export interface ReportSnapshot {
   decision?: DecisionRecord;
   /** Rendering hints that are not state (e.g. "this is the sandbox"). */
   notice?: string;
+  /** The report missed its decision SLA (src/jobs/sla.ts): the card shows a banner while undecided. */
+  escalation?: { at: string; slaMinutes: number };
+  /** The campaign the report belongs to (src/store/campaigns.ts), when it has one. */
+  campaign?: CampaignSummary;
+}
+
+/** Counts of a campaign (docs/decisions/0007): a card shows them once there is more than one report. */
+export interface CampaignSummary {
+  id: string;
+  /** The report whose card is the campaign card. */
+  leadReportId: string;
+  /** Reportings of all the campaign's reports (one person reporting two copies counts twice). */
+  reportCount: number;
+  /** Distinct reporter addresses. */
+  reporterCount: number;
+  firstSeen: string;
+  lastSeen: string;
+}
+
+/** A report missed its decision SLA: posted in the card's thread, mentioning the policy's on-call group. */
+export interface EscalationNotice {
+  reportId: string;
+  slaMinutes: number;
+  /** The on-call group from the policy (sla.slackGroup / sla.teamsGroup): never anyone from the mail. */
+  group?: string;
 }
 
 /** Where a card was posted, as the platform identifies it. */
@@ -26,4 +51,16 @@ export interface ChatPort {
   postReport(snapshot: ReportSnapshot): Promise<MessageRef>;
   /** Re-render an existing card in place from the new state. */
   updateReport(ref: MessageRef, snapshot: ReportSnapshot): Promise<void>;
+  /**
+   * Optional: a direct message to the person with this email address, when the platform knows
+   * them. `text` is plain text (it may quote mail): the adapter escapes it.
+   */
+  notifyUser?(email: string, text: string): Promise<{ delivered: boolean; reason?: string }>;
+  /** Optional: tells the card's conversation that the report missed its SLA (a reply that notifies). */
+  escalate?(ref: MessageRef, notice: EscalationNotice): Promise<void>;
+  /**
+   * Optional: a short reply in the card's thread (campaign updates: "12 more reports ..."). `text`
+   * is plain text: the adapter escapes it. A platform without it only updates the card.
+   */
+  postThreadReply?(ref: MessageRef, text: string): Promise<void>;
 }

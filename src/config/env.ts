@@ -136,6 +136,7 @@ export const envSchema = z.object({
   TEAMS_CLIENT_SECRET: secret().optional(),
   TEAMS_TENANT_ID: guid("the Entra tenant id of the bot's app registration").optional(),
   TEAMS_ALERT_CONVERSATION: field((v) => (TEAMS_CONVERSATION_ID.test(v) ? v : invalid(EXPECT_TEAMS_CONVERSATION))).optional(),
+  TEAMS_PLAYGROUND: field((v) => parseBoolean(v) ?? invalid('expected true or false')).prefault('false'),
   // Microsoft 365 (Graph, Management Activity API)
   M365_TENANT_ID: guid('the Entra tenant id').optional(),
   M365_CLIENT_ID: guid("the app registration's Application (client) ID").optional(),
@@ -194,7 +195,7 @@ export interface EnvVarDoc {
 
 export const ENV_DOCS: Record<EnvName, EnvVarDoc> = {
   HOOKLINE_PORT: { group: 'server', secret: false, default: '3000', example: '3000', description: 'the port of the one HTTP server (/slack/events, /api/messages, /graph/notifications, /ingest, /healthz, /readyz, /metrics)' },
-  HOOKLINE_HOST: { group: 'server', secret: false, default: '0.0.0.0 (127.0.0.1 in sandbox mode)', example: '127.0.0.1', description: 'the address the HTTP server listens on' },
+  HOOKLINE_HOST: { group: 'server', secret: false, default: '0.0.0.0 (127.0.0.1 in sandbox mode and with TEAMS_PLAYGROUND)', example: '127.0.0.1', description: 'the address the HTTP server listens on' },
   HOOKLINE_PUBLIC_URL: { group: 'server', secret: false, example: 'https://hookline.contoso.com', description: 'the public https base URL of this server, for Graph change-notification subscriptions' },
   HOOKLINE_LOG_LEVEL: { group: 'server', secret: false, default: 'info', example: 'debug', description: `the log level (${LOG_LEVELS.join(', ')})` },
   HOOKLINE_DRY_RUN: { group: 'server', secret: false, default: 'false', example: 'true', description: 'when true, destructive vendor calls are rendered and logged, not sent' },
@@ -213,6 +214,7 @@ export const ENV_DOCS: Record<EnvName, EnvVarDoc> = {
   TEAMS_CLIENT_SECRET: { group: 'teams', secret: true, example: 'the client secret value', description: "a client secret of the bot's app registration" },
   TEAMS_TENANT_ID: { group: 'teams', secret: false, example: '66666666-7777-8888-9999-000000000000', description: "the Entra tenant id of the bot's app registration (single-tenant bot)" },
   TEAMS_ALERT_CONVERSATION: { group: 'teams', secret: false, example: '19:abc123@thread.tacv2', description: 'the conversation id new reports are posted to (else the channel where the bot was told "set alerts here")' },
+  TEAMS_PLAYGROUND: { group: 'teams', secret: false, default: 'false', example: 'true', description: 'development only: accept the unauthenticated activities of Microsoft 365 Agents Playground on /api/messages (refused with Teams credentials or a non-loopback HOOKLINE_HOST)' },
   M365_TENANT_ID: { group: 'm365', secret: false, example: '66666666-7777-8888-9999-000000000000', description: 'the Entra tenant id for app-only Microsoft Graph / Management API access' },
   M365_CLIENT_ID: { group: 'm365', secret: false, example: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee', description: "the app registration's Application (client) ID" },
   M365_CLIENT_SECRET: { group: 'm365', secret: true, example: 'the client secret value', description: 'a client secret of the app registration (or set M365_CERTIFICATE_PATH instead)' },
@@ -260,6 +262,8 @@ export interface TeamsConfig {
   clientSecret: string;
   tenantId: string;
   alertConversation?: string;
+  /** M365_LOGIN_URL: the Entra authority host the bot gets its outbound token from. */
+  loginUrl: string;
 }
 
 export type M365Auth = { kind: 'secret'; secret: string } | { kind: 'certificate'; path: string };
@@ -329,6 +333,11 @@ export interface Config {
   logLevel: LogLevel;
   slack?: SlackConfig;
   teams?: TeamsConfig;
+  /**
+   * TEAMS_PLAYGROUND: Teams without credentials for Microsoft 365 Agents Playground (development
+   * only; unauthenticated activities are accepted). Never set together with `teams`.
+   */
+  teamsPlayground?: { alertConversation?: string };
   m365?: M365Config;
   ews?: EwsConfig;
   mimecast?: MimecastConfig;
@@ -391,9 +400,21 @@ export function crossFieldProblems(raw: RawEnv): ConfigProblem[] {
   requireAll(slackVars, ['SLACK_BOT_TOKEN']);
   if (!has('SLACK_APP_TOKEN')) requireAll(slackVars, ['SLACK_SIGNING_SECRET'], '; or set SLACK_APP_TOKEN to use Socket Mode');
 
-  // Teams: all three.
+  // Teams: all three; or the Playground switch, which accepts unauthenticated activities and so
+  // never goes with credentials, and only on a loopback address.
   const teamsIdentity: EnvName[] = ['TEAMS_CLIENT_ID', 'TEAMS_CLIENT_SECRET', 'TEAMS_TENANT_ID'];
-  requireAll([...teamsIdentity, 'TEAMS_ALERT_CONVERSATION'], teamsIdentity);
+  const playground = raw.TEAMS_PLAYGROUND !== undefined && parseBoolean(raw.TEAMS_PLAYGROUND) === true;
+  if (playground) {
+    const set = teamsIdentity.filter(has);
+    if (set.length) {
+      problems.push({ key: 'TEAMS_PLAYGROUND', message: `is a development switch that accepts unauthenticated activities: it is refused while ${listNames(set)} set (unset those to use the Playground, or unset TEAMS_PLAYGROUND)` });
+    }
+    if (raw.HOOKLINE_HOST !== undefined && !isLoopbackHost(raw.HOOKLINE_HOST.replace(/^\[|\]$/g, ''))) {
+      problems.push({ key: 'TEAMS_PLAYGROUND', message: `accepts unauthenticated activities, so it is refused while HOOKLINE_HOST is ${showValue(raw.HOOKLINE_HOST)} (not a loopback address): use HOOKLINE_HOST=127.0.0.1` });
+    }
+  } else {
+    requireAll([...teamsIdentity, 'TEAMS_ALERT_CONVERSATION'], teamsIdentity);
+  }
 
   // Microsoft 365: tenant + client + (secret XOR certificate).
   const m365Vars: EnvName[] = ['M365_TENANT_ID', 'M365_CLIENT_ID', 'M365_CLIENT_SECRET', 'M365_CERTIFICATE_PATH'];
@@ -525,7 +546,7 @@ export function buildConfig(env: Env, cwd: string): Config {
 
   const teams: TeamsConfig | undefined =
     env.TEAMS_CLIENT_ID && env.TEAMS_CLIENT_SECRET && env.TEAMS_TENANT_ID
-      ? { clientId: env.TEAMS_CLIENT_ID, clientSecret: env.TEAMS_CLIENT_SECRET, tenantId: env.TEAMS_TENANT_ID, alertConversation: env.TEAMS_ALERT_CONVERSATION }
+      ? { clientId: env.TEAMS_CLIENT_ID, clientSecret: env.TEAMS_CLIENT_SECRET, tenantId: env.TEAMS_TENANT_ID, alertConversation: env.TEAMS_ALERT_CONVERSATION, loginUrl: env.M365_LOGIN_URL }
       : undefined;
 
   const m365Auth: M365Auth | undefined = env.M365_CLIENT_SECRET
@@ -565,10 +586,12 @@ export function buildConfig(env: Env, cwd: string): Config {
       ? { baseUrl: env.COFENSE_BASE_URL, clientId: env.COFENSE_CLIENT_ID, clientSecret: env.COFENSE_CLIENT_SECRET }
       : undefined;
 
-  const sandbox = !slack && !teams && !m365 && !ews && !mimecast && !cofense;
+  // TEAMS_PLAYGROUND (development; refused with Teams credentials by crossFieldProblems).
+  const teamsPlayground = !teams && env.TEAMS_PLAYGROUND ? { alertConversation: env.TEAMS_ALERT_CONVERSATION } : undefined;
+  const sandbox = !slack && !teams && !teamsPlayground && !m365 && !ews && !mimecast && !cofense;
   // Listen everywhere when a platform must reach us; in the sandbox (an unauthenticated local
   // console) only on loopback unless the operator says otherwise.
-  const host = env.HOOKLINE_HOST ?? (sandbox ? '127.0.0.1' : '0.0.0.0');
+  const host = env.HOOKLINE_HOST ?? (sandbox || teamsPlayground ? '127.0.0.1' : '0.0.0.0');
   const db = env.HOOKLINE_DATABASE_URL;
 
   const config: Config = {
@@ -583,6 +606,7 @@ export function buildConfig(env: Env, cwd: string): Config {
     logLevel: env.HOOKLINE_LOG_LEVEL,
     slack,
     teams,
+    teamsPlayground,
     m365,
     ews,
     mimecast,

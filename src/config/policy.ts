@@ -11,6 +11,7 @@ import { z } from 'zod';
 import type { Risk, Role } from '../actions/types.ts';
 import type { Actor, DecisionAction } from '../store/types.ts';
 import { redactText } from '../log/redact.ts';
+import { recordTypeNumber } from '../vendors/management-activity/record-types.ts';
 import type { ConfigProblem } from './errors.ts';
 import {
   EXPECT_ENTRA_ID,
@@ -54,6 +55,12 @@ const teamsConversation = pattern(TEAMS_CONVERSATION_ID, EXPECT_TEAMS_CONVERSATI
 /** Entra object ids compare case-insensitively: stored lower-case. */
 const entraId = pattern(GUID, EXPECT_ENTRA_ID).transform((s) => s.toLowerCase());
 
+/** An audit record type: a number (29) or a known name (MailSubmission), kept as written. */
+const recordType = z
+  .union([z.string({ error: 'expected a record type number or name' }), z.number({ error: 'expected a record type number or name' })])
+  .transform((v) => String(v).trim())
+  .refine((v) => recordTypeNumber(v) !== undefined, { error: 'expected a record type number (e.g. 29) or a known name (e.g. MailSubmission)' });
+
 const cron = (def: string) =>
   z
     .string({ error: 'expected a cron expression like "*/5 * * * *"' })
@@ -83,6 +90,8 @@ export const ROLES = ['viewer', 'analyst', 'responder', 'admin'] as const satisf
 const members = section({
   slack: section({ users: list(slackUser).default([]), groups: list(slackGroup).default([]) }).prefault({}),
   teams: section({ users: list(entraId).default([]), groups: list(entraId).default([]) }).prefault({}),
+  /** The sandbox console's users (src/sandbox/boot.ts); the console runs only in the sandbox. */
+  console: section({ users: list(z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'expected a console user id like sam')).default([]), groups: list(z.string()).max(0, 'console users have no groups').default([]) }).optional(),
 }).prefault({});
 
 // ---------------------------------------------------------------------------------------------
@@ -267,12 +276,24 @@ export const policySchema = section({
     /** Office 365 Management Activity API as a source. No content types: off. */
     managementActivity: section({
       contentTypes: list(oneOf(['Audit.AzureActiveDirectory', 'Audit.Exchange', 'Audit.SharePoint', 'Audit.General', 'DLP.All'])).default([]),
-      recordTypes: list(text(100)).default([]),
+      /** Numbers or names (seed 004: "set with numerical values", e.g. 29 for MailSubmission). */
+      recordTypes: list(recordType).default([]),
       workloads: list(text(100)).default([]),
       operations: list(text(100)).default([]),
       /** How far back the first fetch reaches (the API keeps 7 days). */
       firstFetchMinutes: int(1, 7 * 24 * 60).default(60),
       schedule: cron('*/5 * * * *'),
+      /** Seed 004/002 "Maximum number of events per fetch": new records stored per tick at most. */
+      maxEventsPerFetch: int(1, 100_000).default(1000),
+    }).prefault({}),
+    /** Graph message trace rows fetched into the store on a schedule (seed 002 "Fetch events"). Off by default. */
+    messageTrace: section({
+      enabled: bool(false),
+      schedule: cron('*/5 * * * *'),
+      /** Seed 002 "Maximum number of events per fetch". */
+      maxEventsPerFetch: int(1, 100_000).default(1000),
+      /** How far back the first fetch reaches (message trace keeps 90 days). */
+      firstFetchMinutes: int(1, 90 * 24 * 60).default(60),
     }).prefault({}),
   }).prefault({}),
 
@@ -313,13 +334,15 @@ export function defaultPolicy(): Policy {
  */
 export function rolesOf(policy: Policy, actor: Pick<Actor, 'platform' | 'id' | 'groups'>): Set<Role> {
   const platform = actor.platform;
-  if (platform !== 'slack' && platform !== 'teams') return new Set();
+  // The console (sandbox only) names its users in roles.*.console.users.
+  if (platform !== 'slack' && platform !== 'teams' && platform !== 'console') return new Set();
   const norm = platform === 'teams' ? (s: string) => s.toLowerCase() : (s: string) => s;
   const id = norm(actor.id);
   const groups = new Set((actor.groups ?? []).map(norm));
   let highest = -1;
   ROLES.forEach((role, i) => {
     const m = policy.roles[role][platform];
+    if (!m) return;
     if ((id && m.users.includes(id)) || m.groups.some((g) => groups.has(g))) highest = i;
   });
   return new Set(ROLES.slice(0, highest + 1));

@@ -10,15 +10,22 @@
 //   users/{m}/mailFolders/{f}/messages/delta (paging by Prefer odata.maxpagesize, deltaLink with
 //   only the changes since), users/{m}/messages?$filter=internetMessageId eq, messages/{id},
 //   messages/{id}/$value, messages/{id}/move, DELETE messages/{id}, messages/{id}/permanentDelete,
+//   users/{m}/sendMail (recorded in sentMail),
 //   admin/exchange/tracing/messageTraces (messageId / sender / recipient / status filters, the
 //   10-day window and 90-day rules, $top paging), security/collaboration/analyzedEmails/remediate
 //   (202 + Location; recorded, and applied to the simulated mailboxes).
+// Change notifications (shared/reference/microsoft.md §5): POST/GET/PATCH/DELETE /subscriptions,
+//   POST /subscriptions/{id}/reauthorize. Creating one runs the validation handshake against the
+//   notification (and lifecycle) URL; mail arriving in a subscribed folder is then notified to it
+//   (autoNotify), and tests make it send change notifications, forged ones and lifecycle events.
+// hold(): keeps one matching request unanswered until released (a fetch that hangs, for crash tests).
 import { createHash, createPublicKey, randomBytes, randomUUID, verify as cryptoVerify, constants as cryptoConstants, X509Certificate } from 'node:crypto';
 import { createServer as createHttpServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { parseFolderPath, wellKnownFolderName } from '../vendors/graph/folders.ts';
+import { createMailRoutes, type SimMailApi } from './graph-mail-routes.ts';
 
 export interface GraphSimulatorOptions {
   /** Serve HTTPS with this key/cert (tests: test/fixtures/tls); plain HTTP otherwise. */
@@ -43,6 +50,61 @@ export interface GraphSimulatorOptions {
   now?: () => Date;
   /** Answer 409 to a second remediation with the same displayName within 30 minutes (UNVERIFIED real behaviour). */
   duplicateRemediation409?: boolean;
+  /** Notify matching subscriptions when mail arrives in a folder (add, move). Default true. */
+  autoNotify?: boolean;
+  /** Longest subscription lifetime accepted, in minutes (default 4230, the documented Outlook message limit). */
+  maxSubscriptionMinutes?: number;
+}
+
+export interface SimSubscription {
+  id: string;
+  resource: string;
+  changeType: string;
+  notificationUrl: string;
+  lifecycleNotificationUrl?: string;
+  expirationDateTime: string;
+  /** As the client sent it: kept so tests can check it is random and per subscription. */
+  clientState?: string;
+  mailbox: string;
+  /** Undefined for a whole-mailbox subscription (`users/{id}/messages`). */
+  folderId?: string;
+  reauthorizations: number;
+}
+
+export interface SimDelivery {
+  kind: 'validation' | 'notification' | 'lifecycle';
+  url: string;
+  subscriptionId?: string;
+  body?: unknown;
+  /** What the receiver answered; 0 when it could not be reached. */
+  status: number;
+  contentType: string;
+  responseText: string;
+  error?: string;
+}
+
+export type SimLifecycleEvent = 'reauthorizationRequired' | 'subscriptionRemoved' | 'missed';
+
+export interface SimSubscriptionsApi {
+  list(): SimSubscription[];
+  get(id: string): SimSubscription | undefined;
+  /** Every validation request, notification and lifecycle event sent, in order. */
+  deliveries: SimDelivery[];
+  /** POSTs a change notification for these messages; clientState defaults to the subscription's own (null: none). */
+  notify(subscriptionId: string, messageIds: string[], opts?: { clientState?: string | null; changeType?: string }): Promise<SimDelivery>;
+  /** POSTs a lifecycle event to the lifecycle URL (else the notification URL). */
+  lifecycle(subscriptionId: string, event: SimLifecycleEvent, opts?: { clientState?: string | null }): Promise<SimDelivery>;
+  /** Graph drops a subscription (expiry, revoked access); then sends subscriptionRemoved unless notify is false. */
+  remove(subscriptionId: string, opts?: { notify?: boolean }): Promise<SimDelivery | undefined>;
+  /** Resolves when every delivery the simulator started on its own (new mail) has been answered. */
+  flush(): Promise<void>;
+}
+
+export interface HeldRequest {
+  /** Resolves when a matching request arrives; it is then kept unanswered until release(). */
+  reached: Promise<{ method: string; path: string }>;
+  /** Serves the held request normally; before one arrived, it drops the hold. */
+  release(): void;
 }
 
 export interface RecordedRequest {
@@ -76,6 +138,17 @@ export interface RecordedRemediation {
   /** The request body exactly as received. */
   body: unknown;
   location: string;
+  at: Date;
+}
+
+/** One POST /users/{m}/sendMail, as received. */
+export interface SimSentMail {
+  from: string;
+  to: string[];
+  subject: string;
+  contentType: string;
+  content: string;
+  saveToSentItems: boolean;
   at: Date;
 }
 
@@ -153,6 +226,10 @@ export interface GraphSimulator {
   mailbox: SimMailboxApi;
   requests: RecordedRequest[];
   remediations: RecordedRemediation[];
+  /** Mail sent with POST /users/{m}/sendMail, in order. */
+  sentMail: SimSentMail[];
+  /** Entra groups: set a group's (transitive) members for checkMemberGroups. */
+  groups: { setMembers(groupId: string, userIds: string[]): void };
   traces: { add(row: SimTraceRow): void; rows: SimTraceRow[] };
   /** The next `times` (default 1) matching requests get `response` instead of being served. */
   failNext(match: FailMatch, response: FailResponse, times?: number): void;
@@ -160,6 +237,13 @@ export interface GraphSimulator {
   revokeTokens(): void;
   /** Forgets every delta sync state (stored deltaLinks then get 410 syncStateNotFound). */
   expireDeltaState(): void;
+  subscriptions: SimSubscriptionsApi;
+  /** Keeps the next request matching `match` unanswered until released (a hanging fetch). */
+  hold(match: FailMatch): HeldRequest;
+  /** Search, read, copy, update, inbox rules, directory and trace detail routes (graph-mail-routes.ts). */
+  mail: SimMailApi;
+  /** What an issued access token was for (other simulators accept only tokens for their resource). */
+  tokenInfo(token: string): { clientId: string; scope: string; expired: boolean } | undefined;
   /** Token endpoint requests only. */
   tokenRequests(): RecordedRequest[];
   close(): Promise<void>;
@@ -214,6 +298,9 @@ export async function startGraphSimulator(opts: GraphSimulatorOptions = {}): Pro
 
   const requests: RecordedRequest[] = [];
   const remediations: RecordedRemediation[] = [];
+  const sentMail: SimSentMail[] = [];
+  /** Entra group id -> member object ids (lower-case), for checkMemberGroups. */
+  const groupMembers = new Map<string, Set<string>>();
   const traceRows: SimTraceRow[] = [];
   const mailboxes = new Map<string, Mailbox>();
   const tokens = new Map<string, { clientId: string; scope: string; expiresAt: number }>();
@@ -221,6 +308,10 @@ export async function startGraphSimulator(opts: GraphSimulatorOptions = {}): Pro
   const deltaPages = new Map<string, DeltaPaging>();
   const tracePages = new Map<string, { rows: SimTraceRow[]; offset: number; top: number }>();
   const failures: { match: FailMatch; response: FailResponse; remaining: number }[] = [];
+  const subscriptions = new Map<string, SimSubscription>();
+  const deliveries: SimDelivery[] = [];
+  const inflight = new Set<Promise<unknown>>();
+  const holds: { match: FailMatch; run?: () => void; reached: (r: { method: string; path: string }) => void }[] = [];
   let seq = 0;
   let origin = '';
 
@@ -304,6 +395,7 @@ export async function startGraphSimulator(opts: GraphSimulatorOptions = {}): Pro
     msg.folderId = folderId;
     recordChange(mb, from, msg.id);
     recordChange(mb, folderId, msg.id);
+    mailArrived(mb, folderId, msg.id);
   }
 
   function deleteMessage(mb: Mailbox, msg: SimMessage): void {
@@ -333,6 +425,7 @@ export async function startGraphSimulator(opts: GraphSimulatorOptions = {}): Pro
       };
       mb.messages.set(id, msg);
       recordChange(mb, folder.id, id);
+      mailArrived(mb, folder.id, id);
       return id;
     },
     addFolder(folderPath, mailbox) {
@@ -362,6 +455,8 @@ export async function startGraphSimulator(opts: GraphSimulatorOptions = {}): Pro
     },
   };
   mailboxFor(defaultMailbox, true);
+  // The o365.* catalog's routes live in their own module, on this mailbox model.
+  const mailRoutes = createMailRoutes({ origin: () => origin, now, mailboxes, mailboxFor, folderByIdOrName, moveTo, newId, recordChange, mailArrived, traceRows });
 
   // ------------------------------------------------------------------ HTTP plumbing
 
@@ -369,13 +464,32 @@ export async function startGraphSimulator(opts: GraphSimulatorOptions = {}): Pro
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      try {
-        handle(req, res, Buffer.concat(chunks));
-      } catch (err) {
-        send(res, 500, { error: { code: 'InternalServerError', message: (err as Error).message } });
-      }
+      const run = () => {
+        try {
+          handle(req, res, Buffer.concat(chunks));
+        } catch (err) {
+          send(res, 500, { error: { code: 'InternalServerError', message: (err as Error).message } });
+        }
+      };
+      const held = takeHold(req);
+      if (held) held.run = run;
+      else run();
     });
   };
+
+  function takeHold(req: IncomingMessage): (typeof holds)[number] | undefined {
+    const url = new URL(req.url ?? '/', 'http://sim');
+    const method = (req.method ?? 'GET').toUpperCase();
+    let path: string;
+    try {
+      path = decodeURIComponent(url.pathname);
+    } catch {
+      path = url.pathname;
+    }
+    const h = holds.find((x) => !x.run && (!x.match.method || x.match.method.toUpperCase() === method) && (path.includes(x.match.pathIncludes) || `${path}${url.search}`.includes(x.match.pathIncludes)));
+    h?.reached({ method, path });
+    return h;
+  }
 
   const server: Server = opts.tls ? createHttpsServer({ key: opts.tls.key, cert: opts.tls.cert }, handler) : createHttpServer(handler);
   await new Promise<void>((resolve, reject) => {
@@ -463,7 +577,7 @@ export async function startGraphSimulator(opts: GraphSimulatorOptions = {}): Pro
         { 'www-authenticate': 'Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize"' },
       );
     }
-    return graph(method, segs.slice(1), url, req, rec, reply);
+    return graph(method, segs.slice(1), url, req, rec, reply, raw);
   }
 
   type Reply = (status: number, body?: unknown, extra?: Record<string, string>) => void;
@@ -533,12 +647,13 @@ export async function startGraphSimulator(opts: GraphSimulatorOptions = {}): Pro
     return out;
   }
 
-  function graph(method: string, segs: string[], url: URL, req: IncomingMessage, rec: RecordedRequest, reply: Reply): void {
+  function graph(method: string, segs: string[], url: URL, req: IncomingMessage, rec: RecordedRequest, reply: Reply, rawBody: Buffer): void {
     const q = url.searchParams;
     const requestId = randomUUID();
     const ok = (status: number, body?: unknown, extra: Record<string, string> = {}) => reply(status, body, { 'request-id': requestId, 'client-request-id': requestId, ...extra });
     const notFound = (what = 'The specified object was not found in the store.') => ok(404, graphError('ErrorItemNotFound', what));
     const [s0, s1, s2, s3, s4, s5] = segs;
+    if (mailRoutes.handle(method, segs, q, req, rec.json, rawBody, ok)) return;
 
     // /admin/exchange/tracing/messageTraces
     if (s0 === 'admin' && s1 === 'exchange' && s2 === 'tracing' && s3 === 'messageTraces' && segs.length === 4 && method === 'GET') {
@@ -547,6 +662,14 @@ export async function startGraphSimulator(opts: GraphSimulatorOptions = {}): Pro
     // /security/collaboration/analyzedEmails/remediate
     if (s0 === 'security' && s1 === 'collaboration' && s2 === 'analyzedEmails' && s3 === 'remediate' && segs.length === 4 && method === 'POST') {
       return remediate(rec.json, ok);
+    }
+    if (s0 === 'subscriptions') return subscriptionRoute(method, segs, rec.json, ok);
+    // /users/{id}/checkMemberGroups: the subset of the given group ids the user belongs to.
+    if (s0 === 'users' && s2 === 'checkMemberGroups' && segs.length === 3 && method === 'POST') {
+      const ids = (rec.json as { groupIds?: unknown } | undefined)?.groupIds;
+      if (!Array.isArray(ids) || ids.length === 0 || ids.length > 20) return ok(400, graphError('Request_BadRequest', 'groupIds must list 1 to 20 group ids.'));
+      const user = (s1 ?? '').toLowerCase();
+      return ok(200, { value: ids.filter((g) => groupMembers.get(String(g).toLowerCase())?.has(user)) });
     }
     if (s0 !== 'users') return ok(400, graphError('BadRequest', `Resource not found for the segment '${s0 ?? ''}'.`));
     if (segs.length === 1 && method === 'GET') {
@@ -567,6 +690,15 @@ export async function startGraphSimulator(opts: GraphSimulatorOptions = {}): Pro
       return ok(400, graphError('BadRequest', `unsupported ${method} ${segs.join('/')}`));
     }
 
+    if (s2 === 'sendMail' && segs.length === 3 && method === 'POST') {
+      const m = (rec.json as { message?: Record<string, unknown>; saveToSentItems?: unknown } | undefined) ?? {};
+      const msg = m.message ?? {};
+      const body = (msg.body ?? {}) as { contentType?: unknown; content?: unknown };
+      const to = Array.isArray(msg.toRecipients) ? (msg.toRecipients as { emailAddress?: { address?: unknown } }[]).map((r) => String(r.emailAddress?.address ?? '')) : [];
+      if (typeof msg.subject !== 'string' || to.length === 0 || to.some((a) => !a.includes('@'))) return ok(400, graphError('ErrorInvalidRecipients', 'At least one recipient is not valid.'));
+      sentMail.push({ from: mb.address, to, subject: msg.subject, contentType: String(body.contentType ?? 'Text'), content: String(body.content ?? ''), saveToSentItems: m.saveToSentItems !== false, at: now() });
+      return ok(202);
+    }
     if (s2 === 'messages') {
       if (segs.length === 3 && method === 'GET') {
         const filter = q.get('$filter') ?? '';
@@ -616,8 +748,9 @@ export async function startGraphSimulator(opts: GraphSimulatorOptions = {}): Pro
     if (skip) {
       const p = deltaPages.get(skip);
       if (!p || p.folderId !== folder.id) return ok(410, graphError('SyncStateNotFound', 'The sync state generation is not found.'));
-      deltaPages.delete(skip);
-      paging = p;
+      // Like Graph's $skiptoken, a page link can be requested again (a round that stopped at its
+      // cap resumes there), so the stored paging state is copied, never consumed.
+      paging = { ...p };
     } else {
       let since: number | undefined;
       if (dt) {
@@ -748,6 +881,217 @@ export async function startGraphSimulator(opts: GraphSimulatorOptions = {}): Pro
     }
   }
 
+  // ------------------------------------------------------------------ change notifications
+
+  function subscriptionRoute(method: string, segs: string[], body: unknown, ok: Reply): void {
+    const [, id, action] = segs;
+    if (segs.length === 1 && method === 'POST') return createSubscription(body, ok);
+    if (segs.length === 1 && method === 'GET') return ok(200, { value: [...subscriptions.values()].map((x) => subscriptionJson(x)) });
+    const sub = id ? subscriptions.get(id) : undefined;
+    if (!sub) return ok(404, graphError('ResourceNotFound', `The object was not found.`));
+    if (segs.length === 2 && method === 'GET') return ok(200, subscriptionJson(sub));
+    if (segs.length === 2 && method === 'DELETE') {
+      subscriptions.delete(sub.id);
+      return ok(204);
+    }
+    if (segs.length === 2 && method === 'PATCH') {
+      const exp = (body as { expirationDateTime?: unknown } | undefined)?.expirationDateTime;
+      const problem = expirationProblem(exp);
+      if (problem) return ok(400, graphError('InvalidRequest', problem));
+      sub.expirationDateTime = new Date(exp as string).toISOString();
+      return ok(200, subscriptionJson(sub));
+    }
+    if (action === 'reauthorize' && segs.length === 3 && method === 'POST') {
+      sub.reauthorizations++;
+      return ok(204);
+    }
+    return ok(400, graphError('BadRequest', `unsupported ${method} /v1.0/${segs.join('/')}`));
+  }
+
+  function createSubscription(body: unknown, ok: Reply): void {
+    const b = body as Record<string, unknown> | undefined;
+    const bad = (msg: string) => ok(400, graphError('InvalidRequest', msg));
+    if (!b || typeof b !== 'object') return bad('A JSON body is required.');
+    const { changeType, notificationUrl, lifecycleNotificationUrl, resource, expirationDateTime, clientState } = b;
+    if (typeof changeType !== 'string' || !changeType.split(',').every((c) => ['created', 'updated', 'deleted'].includes(c.trim()))) return bad('changeType must be created, updated and/or deleted.');
+    if (typeof notificationUrl !== 'string' || !deliverableUrl(notificationUrl)) return bad('The notificationUrl must be an https URL.');
+    if (lifecycleNotificationUrl !== undefined && (typeof lifecycleNotificationUrl !== 'string' || !deliverableUrl(lifecycleNotificationUrl))) return bad('The lifecycleNotificationUrl must be an https URL.');
+    if (typeof resource !== 'string') return bad('resource is required.');
+    const target = subscriptionTarget(resource);
+    if ('error' in target) return bad(target.error);
+    const problem = expirationProblem(expirationDateTime);
+    if (problem) return bad(problem);
+    if (clientState !== undefined && clientState !== null && (typeof clientState !== 'string' || clientState.length > 128)) return bad('clientState must be a string of at most 128 characters.');
+    track(
+      (async () => {
+        // Graph validates every URL before the subscription exists (microsoft.md §5.2).
+        for (const url of [notificationUrl, lifecycleNotificationUrl]) {
+          if (typeof url !== 'string') continue;
+          const failure = await validateEndpoint(url);
+          if (failure) return ok(400, graphError('ValidationError', failure));
+        }
+        const sub: SimSubscription = {
+          id: randomUUID(),
+          resource,
+          changeType,
+          notificationUrl,
+          ...(typeof lifecycleNotificationUrl === 'string' ? { lifecycleNotificationUrl } : {}),
+          expirationDateTime: new Date(expirationDateTime as string).toISOString(),
+          ...(typeof clientState === 'string' ? { clientState } : {}),
+          mailbox: target.mailbox.address,
+          ...(target.folderId ? { folderId: target.folderId } : {}),
+          reauthorizations: 0,
+        };
+        subscriptions.set(sub.id, sub);
+        return ok(201, subscriptionJson(sub, true));
+      })(),
+    );
+  }
+
+  function deliverableUrl(u: string): boolean {
+    try {
+      const url = new URL(u);
+      // Graph only calls https; the simulator also calls plain http on loopback (tests).
+      return url.protocol === 'https:' || (url.protocol === 'http:' && /^(127\.0\.0\.1|localhost|\[::1\])$/.test(url.host.replace(/:\d+$/, '')));
+    } catch {
+      return false;
+    }
+  }
+
+  function expirationProblem(value: unknown): string | undefined {
+    const t = typeof value === 'string' ? Date.parse(value) : Number.NaN;
+    if (Number.isNaN(t)) return 'expirationDateTime must be an ISO 8601 date and time.';
+    const max = opts.maxSubscriptionMinutes ?? 4230;
+    if (t <= now().getTime()) return 'Subscription expiration must be in the future.';
+    if (t > now().getTime() + max * 60_000) return `Subscription expiration can only be ${max} minutes in the future.`;
+    return undefined;
+  }
+
+  /** `users/{id|upn}/mailFolders/{id|wellKnown}/messages`, `users/{x}/mailFolders('{x}')/messages` or `users/{x}/messages`. */
+  function subscriptionTarget(resource: string): { mailbox: Mailbox; folderId?: string } | { error: string } {
+    const r = resource.replace(/^\/+/, '').replace(/^v1\.0\//i, '');
+    const m = /^users\/([^/]+)\/(?:mailFolders(?:\/([^/(]+)|\('([^']+)'\))\/)?messages$/i.exec(r);
+    if (!m) return { error: `Unsupported resource '${resource}'.` };
+    let who: string;
+    try {
+      who = decodeURIComponent(m[1] as string).toLowerCase();
+    } catch {
+      return { error: `Invalid resource '${resource}'.` };
+    }
+    const mb = [...mailboxes.values()].find((x) => x.address === who || x.userId === who);
+    if (!mb) return { error: `The requested user '${who}' is invalid.` };
+    const folderRef = m[2] ?? m[3];
+    if (folderRef === undefined) return { mailbox: mb };
+    const folder = folderByIdOrName(mb, decodeURIComponent(folderRef));
+    if (!folder) return { error: `The folder '${folderRef}' was not found.` };
+    return { mailbox: mb, folderId: folder.id };
+  }
+
+  function subscriptionJson(sub: SimSubscription, withClientState = false): Record<string, unknown> {
+    return {
+      '@odata.context': `${origin}/v1.0/$metadata#subscriptions/$entity`,
+      id: sub.id,
+      resource: sub.resource,
+      applicationId: opts.clientId ?? null,
+      changeType: sub.changeType,
+      clientState: withClientState ? (sub.clientState ?? null) : null,
+      notificationUrl: sub.notificationUrl,
+      lifecycleNotificationUrl: sub.lifecycleNotificationUrl ?? null,
+      expirationDateTime: sub.expirationDateTime,
+      latestSupportedTlsVersion: 'v1_2',
+    };
+  }
+
+  function track<T>(p: Promise<T>): Promise<T> {
+    inflight.add(p);
+    void p.finally(() => inflight.delete(p)).catch(() => undefined);
+    return p;
+  }
+
+  async function deliver(kind: SimDelivery['kind'], url: string, body: unknown, subscriptionId?: string): Promise<SimDelivery> {
+    const d: SimDelivery = { kind, url, ...(subscriptionId ? { subscriptionId } : {}), ...(body !== undefined ? { body } : {}), status: 0, contentType: '', responseText: '' };
+    deliveries.push(d);
+    try {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': kind === 'validation' ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8' },
+        body: body === undefined ? '' : JSON.stringify(body),
+        // Graph gives the validation handshake 10 s, and waits about as long for a notification.
+        signal: AbortSignal.timeout(10_000),
+      });
+      d.status = res.status;
+      d.contentType = res.headers.get('content-type') ?? '';
+      d.responseText = await res.text();
+    } catch (err) {
+      d.error = (err as Error).message;
+    }
+    return d;
+  }
+
+  async function validateEndpoint(url: string): Promise<string | undefined> {
+    // Real tokens look like this, with spaces and a colon, so the receiver must URL-decode them.
+    const token = `Validation: Testing client application reachability for subscription Request-Id: ${randomUUID()}`;
+    const d = await deliver('validation', `${url}${url.includes('?') ? '&' : '?'}validationToken=${encodeURIComponent(token)}`, undefined);
+    if (d.status === 200 && d.responseText === token && /^text\/plain/i.test(d.contentType)) return undefined;
+    return `Subscription validation request failed. Notification endpoint must respond with 200 OK to validation request. (${d.status ? `got ${d.status}` : d.error ?? 'no answer'})`;
+  }
+
+  function changePayload(sub: SimSubscription, ids: string[], changeType: string, clientState: string | null | undefined): unknown {
+    const mb = mailboxFor(sub.mailbox, false) as Mailbox;
+    return {
+      value: ids.map((id) => ({
+        subscriptionId: sub.id,
+        subscriptionExpirationDateTime: sub.expirationDateTime,
+        changeType,
+        resource: `Users/${mb.userId}/Messages/${id}`,
+        resourceData: { '@odata.type': '#Microsoft.Graph.Message', '@odata.id': `Users/${mb.userId}/Messages/${id}`, '@odata.etag': `W/"${id.slice(-8)}"`, id },
+        ...(clientState != null ? { clientState } : {}),
+        tenantId,
+      })),
+    };
+  }
+
+  function lifecyclePayload(sub: SimSubscription, event: SimLifecycleEvent, clientState: string | null | undefined): unknown {
+    return { value: [{ subscriptionId: sub.id, subscriptionExpirationDateTime: sub.expirationDateTime, tenantId, ...(clientState != null ? { clientState } : {}), lifecycleEvent: event }] };
+  }
+
+  function mailArrived(mb: Mailbox, folderId: string, id: string): void {
+    if (opts.autoNotify === false) return;
+    for (const sub of subscriptions.values()) {
+      if (sub.mailbox !== mb.address || (sub.folderId && sub.folderId !== folderId) || !sub.changeType.includes('created')) continue;
+      if (Date.parse(sub.expirationDateTime) <= now().getTime()) continue;
+      track(deliver('notification', sub.notificationUrl, changePayload(sub, [id], 'created', sub.clientState), sub.id));
+    }
+  }
+
+  const subscriptionsApi: SimSubscriptionsApi = {
+    list: () => [...subscriptions.values()],
+    get: (id) => subscriptions.get(id),
+    deliveries,
+    notify(subscriptionId, messageIds, o = {}) {
+      const sub = subscriptions.get(subscriptionId);
+      if (!sub) return Promise.reject(new Error(`no subscription ${subscriptionId}`));
+      const cs = o.clientState === undefined ? sub.clientState : o.clientState;
+      return track(deliver('notification', sub.notificationUrl, changePayload(sub, messageIds, o.changeType ?? 'created', cs), sub.id));
+    },
+    lifecycle(subscriptionId, event, o = {}) {
+      const sub = subscriptions.get(subscriptionId);
+      if (!sub) return Promise.reject(new Error(`no subscription ${subscriptionId}`));
+      const cs = o.clientState === undefined ? sub.clientState : o.clientState;
+      return track(deliver('lifecycle', sub.lifecycleNotificationUrl ?? sub.notificationUrl, lifecyclePayload(sub, event, cs), sub.id));
+    },
+    async remove(subscriptionId, o = {}) {
+      const sub = subscriptions.get(subscriptionId);
+      if (!sub) return undefined;
+      subscriptions.delete(subscriptionId);
+      if (o.notify === false) return undefined;
+      return track(deliver('lifecycle', sub.lifecycleNotificationUrl ?? sub.notificationUrl, lifecyclePayload(sub, 'subscriptionRemoved', sub.clientState), sub.id));
+    },
+    async flush() {
+      while (inflight.size) await Promise.allSettled([...inflight]);
+    },
+  };
+
   function folderJson(f: Folder): Record<string, unknown> {
     return { id: f.id, displayName: f.displayName, parentFolderId: f.parentFolderId, childFolderCount: 0, totalItemCount: 0, unreadItemCount: 0 };
   }
@@ -775,6 +1119,12 @@ export async function startGraphSimulator(opts: GraphSimulatorOptions = {}): Pro
     mailbox: mailboxApi,
     requests,
     remediations,
+    sentMail,
+    groups: {
+      setMembers(groupId, userIds) {
+        groupMembers.set(groupId.toLowerCase(), new Set(userIds.map((u) => u.toLowerCase())));
+      },
+    },
     traces: {
       rows: traceRows,
       add(row) {
@@ -800,6 +1150,26 @@ export async function startGraphSimulator(opts: GraphSimulatorOptions = {}): Pro
     expireDeltaState() {
       deltaTokens.clear();
       deltaPages.clear();
+    },
+    subscriptions: subscriptionsApi,
+    hold(match) {
+      let reached!: (r: { method: string; path: string }) => void;
+      const promise = new Promise<{ method: string; path: string }>((resolve) => (reached = resolve));
+      const h: (typeof holds)[number] = { match, reached };
+      holds.push(h);
+      return {
+        reached: promise,
+        release() {
+          const i = holds.indexOf(h);
+          if (i >= 0) holds.splice(i, 1);
+          h.run?.();
+        },
+      };
+    },
+    mail: mailRoutes.api,
+    tokenInfo(token) {
+      const t = tokens.get(token);
+      return t ? { clientId: t.clientId, scope: t.scope, expired: t.expiresAt <= now().getTime() } : undefined;
     },
     tokenRequests() {
       return requests.filter((r) => r.path.endsWith('/oauth2/v2.0/token'));

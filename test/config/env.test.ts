@@ -160,7 +160,7 @@ describe('cross-field rules', () => {
     expect(keysOf(err)).toEqual(['TEAMS_CLIENT_SECRET', 'TEAMS_TENANT_ID']);
     expect(messageFor(err, 'TEAMS_TENANT_ID')).toMatch(/^required when TEAMS_CLIENT_ID is set \(/);
     expect(keysOf(failure({ TEAMS_ALERT_CONVERSATION: '19:abc@thread.tacv2' }))).toEqual(['TEAMS_CLIENT_ID', 'TEAMS_CLIENT_SECRET', 'TEAMS_TENANT_ID']);
-    expect(load(TEAMS).config.teams).toEqual({ clientId: GUID_A, clientSecret: TEAMS.TEAMS_CLIENT_SECRET, tenantId: GUID_B });
+    expect(load(TEAMS).config.teams).toEqual({ clientId: GUID_A, clientSecret: TEAMS.TEAMS_CLIENT_SECRET, tenantId: GUID_B, loginUrl: 'https://login.microsoftonline.com' });
   });
 
   it('M365 needs tenant, client and a secret or a certificate', () => {
@@ -385,6 +385,8 @@ describe('the variable table', () => {
       'HOOKLINE_DATABASE_URL', 'HOOKLINE_PORT', 'HOOKLINE_CONFIG', 'HOOKLINE_PUBLIC_URL', 'HOOKLINE_INGEST_TOKEN', 'HOOKLINE_DRY_RUN', 'REPORT_DIR',
       'SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN', 'SLACK_API_URL', 'SLACK_ALERT_CHANNEL', 'SLACK_COMMAND',
       'TEAMS_CLIENT_ID', 'TEAMS_CLIENT_SECRET', 'TEAMS_TENANT_ID', 'TEAMS_ALERT_CONVERSATION',
+      // Added by issue #9: the development switch for Microsoft 365 Agents Playground.
+      'TEAMS_PLAYGROUND',
       'M365_TENANT_ID', 'M365_CLIENT_ID', 'M365_CLIENT_SECRET', 'M365_CERTIFICATE_PATH', 'M365_LOGIN_URL', 'GRAPH_API_URL', 'O365_MANAGEMENT_API_URL',
       'REPORT_MAILBOX', 'REPORT_FOLDER', 'EWS_URL', 'EWS_USERNAME', 'EWS_PASSWORD',
       'MIMECAST_BASE_URL', 'MIMECAST_CLIENT_ID', 'MIMECAST_CLIENT_SECRET', 'MIMECAST_APP_ID', 'MIMECAST_APP_KEY', 'MIMECAST_ACCESS_KEY', 'MIMECAST_SECRET_KEY',

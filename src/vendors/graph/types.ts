@@ -48,6 +48,38 @@ export interface DeltaResult {
   pages: number;
 }
 
+/** One page of a message delta (GraphClient.messagesDeltaPage): exactly one of nextLink / deltaLink is set. */
+export interface DeltaPage {
+  /** Messages created or changed, in the order of the page. */
+  added: DeltaMessage[];
+  /** Ids reported as `@removed` on this page. */
+  removedIds: string[];
+  /** The next page of this round: a link that can be requested again to re-read this same page. */
+  nextLink?: string;
+  /** The end of the round: store it whole and pass it to the next round. */
+  deltaLink?: string;
+}
+
+/** A change-notification subscription as Graph returns it (clientState is deliberately not kept). */
+export interface GraphSubscription {
+  id: string;
+  resource: string;
+  changeType: string;
+  expirationDateTime: string;
+  notificationUrl?: string;
+  lifecycleNotificationUrl?: string;
+}
+
+export interface NewSubscription {
+  changeType: string;
+  notificationUrl: string;
+  lifecycleNotificationUrl?: string;
+  resource: string;
+  expirationDateTime: string;
+  /** A random secret echoed in every notification (at most 128 characters). Never logged. */
+  clientState: string;
+}
+
 export interface MessageTrace {
   id?: string;
   senderAddress?: string;
@@ -105,6 +137,15 @@ export const deltaPageSchema = z.looseObject({
   ),
   '@odata.nextLink': z.string().optional(),
   '@odata.deltaLink': z.string().optional(),
+});
+
+export const subscriptionSchema = z.looseObject({
+  id: z.string(),
+  resource: z.string(),
+  changeType: z.string(),
+  expirationDateTime: z.string(),
+  notificationUrl: nullishString,
+  lifecycleNotificationUrl: nullishString,
 });
 
 export const folderSchema = z.looseObject({ id: z.string(), displayName: nullishString, parentFolderId: nullishString });
