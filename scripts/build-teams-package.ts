@@ -9,15 +9,15 @@
 // hookline.example.com); packaging puts the bot's id and host in. `--generate` takes the command
 // menus from the action catalog of a sandbox Hookline, so they never drift (a test checks it).
 //
-// No zip package is installed: the writer below is the plain ZIP format (local headers, central
-// directory, deflate from node:zlib, CRC-32 from zlib.crc32), with fixed timestamps so the same
-// input always gives the same bytes.
+// No zip package is installed: the archive is written by src/util/zip.ts (plain ZIP, deflate from
+// node:zlib), with fixed timestamps so the same input always gives the same bytes.
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { crc32, deflateRawSync } from 'node:zlib';
 import { PNG } from 'pngjs';
+import { createZip } from '../src/util/zip.ts';
+import type { ZipEntry } from '../src/util/zip.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const MANIFEST_DIR = path.join(ROOT, 'manifest', 'teams');
@@ -28,61 +28,15 @@ const HOST = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:
 // ---------------------------------------------------------------------------------------------
 // ZIP
 
-export interface ZipEntry {
-  name: string;
-  data: Buffer;
-}
+/** 1980-01-01 00:00: reproducible archives. */
+const ZIP_DATE = new Date(Date.UTC(1980, 0, 1));
 
-/** 1980-01-01 00:00 in MS-DOS format: reproducible archives. */
-const DOS_TIME = 0;
-const DOS_DATE = (0 << 9) | (1 << 5) | 1;
-
+/** Deflated (level 9), names as given, fixed timestamps: the same input always gives the same bytes. */
 export function zip(entries: readonly ZipEntry[]): Buffer {
-  const locals: Buffer[] = [];
-  const centrals: Buffer[] = [];
-  let offset = 0;
-  for (const e of entries) {
-    const name = Buffer.from(e.name, 'utf8');
-    const compressed = deflateRawSync(e.data, { level: 9 });
-    const crc = crc32(e.data) >>> 0;
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4); // version needed
-    local.writeUInt16LE(0x0800, 6); // UTF-8 names
-    local.writeUInt16LE(8, 8); // deflate
-    local.writeUInt16LE(DOS_TIME, 10);
-    local.writeUInt16LE(DOS_DATE, 12);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(compressed.length, 18);
-    local.writeUInt32LE(e.data.length, 22);
-    local.writeUInt16LE(name.length, 26);
-    local.writeUInt16LE(0, 28);
-    locals.push(local, name, compressed);
-
-    const central = Buffer.alloc(46);
-    central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE(20, 4); // version made by
-    central.writeUInt16LE(20, 6);
-    central.writeUInt16LE(0x0800, 8);
-    central.writeUInt16LE(8, 10);
-    central.writeUInt16LE(DOS_TIME, 12);
-    central.writeUInt16LE(DOS_DATE, 14);
-    central.writeUInt32LE(crc, 16);
-    central.writeUInt32LE(compressed.length, 20);
-    central.writeUInt32LE(e.data.length, 24);
-    central.writeUInt16LE(name.length, 28);
-    central.writeUInt32LE(offset, 42);
-    centrals.push(central, name);
-    offset += local.length + name.length + compressed.length;
-  }
-  const centralSize = centrals.reduce((n, b) => n + b.length, 0);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(entries.length, 8);
-  end.writeUInt16LE(entries.length, 10);
-  end.writeUInt32LE(centralSize, 12);
-  end.writeUInt32LE(offset, 16);
-  return Buffer.concat([...locals, ...centrals, end]);
+  return createZip(
+    entries.map((e) => ({ name: e.name, data: e.data, date: ZIP_DATE })),
+    { compression: 'deflate', level: 9, rawNames: true },
+  );
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -29,6 +29,7 @@
 //     then where the last successful commit left it. A message that can be fetched but not
 //     parsed is NOT an error: ingestRaw() stores it as an unparseable report with its reason.
 //  8. Logs carry ids, counts and sizes only: never a subject, body, token or credential.
+import type { Logger } from '../log/logger.ts';
 import type { Store } from '../store/store.ts';
 
 /** How a round picks messages, from the policy file's `ingest` section (seed 000 "on poll" settings). */
@@ -120,4 +121,119 @@ export class SharedRound<T> {
   async settled(): Promise<void> {
     await this.running?.catch(() => undefined);
   }
+}
+
+/** A receive-time range (ISO timestamps, both ends included): what a first run skipped by design. */
+export interface ReceivedRange {
+  from: string;
+  to: string;
+}
+
+/** The earliest and latest valid receive times among `times`; undefined when there is none. */
+export function receivedRangeOf(times: readonly (string | undefined)[]): ReceivedRange | undefined {
+  const valid = times.filter((t): t is string => t !== undefined && !Number.isNaN(Date.parse(t))).sort((a, b) => Date.parse(a) - Date.parse(b));
+  const from = valid[0];
+  const to = valid.at(-1);
+  return from && to ? { from, to } : undefined;
+}
+
+/** True when `t` is a valid time inside `range` (ends included). */
+export function withinRange(t: string | undefined, range: ReceivedRange): boolean {
+  const v = t ? Date.parse(t) : Number.NaN;
+  return !Number.isNaN(v) && v >= Date.parse(range.from) && v <= Date.parse(range.to);
+}
+
+/** One message a mailbox round listed (metadata only), and the page that listed it. */
+export interface MailboxCandidate {
+  /** The sourceRef. */
+  id: string;
+  receivedAt: string | undefined;
+  page: number;
+}
+
+export interface MailboxRound<C extends MailboxCandidate> {
+  source: { readonly name: string; readonly kind: string; readonly settings: PollSettings };
+  store: Store;
+  log: Logger;
+  /** Everything the walk listed. */
+  candidates: readonly C[];
+  /** No cursor yet: maxFirstRun applies. */
+  firstRun: boolean;
+  /** A full sync (resync): messages in `skippedRange` are left out again. */
+  resync: boolean;
+  /** The range the first run skipped, from the cursor. */
+  skippedRange: ReceivedRange | undefined;
+  /** The log field naming a message id (`itemId`, `messageId`). */
+  idField: string;
+  /** Fetches one message and commits it with ingestRaw(); false when it was already stored or is gone. */
+  ingest: (c: C) => Promise<boolean>;
+  /**
+   * Writes the cursor (rule 2): `resumePage` is the earliest page holding a message not stored
+   * (undefined: all stored); `skipped` is the range to remember.
+   */
+  commit: (resumePage: number | undefined, skipped: ReceivedRange | undefined) => Promise<void>;
+}
+
+/**
+ * The store half of a mailbox round (Graph, EWS), once the walk has listed its candidates: leaves
+ * out the first run's skipped range on a resync, orders per policy, applies maxFirstRun /
+ * maxPerPoll, stores each message not stored yet, commits the cursor, logs, and throws when every
+ * fetch failed (rule 7).
+ */
+export async function storeMailboxRound<C extends MailboxCandidate>(r: MailboxRound<C>): Promise<PollResult> {
+  const { source, store, log, firstRun, skippedRange } = r;
+  const settings = source.settings;
+  let candidates = r.candidates;
+  if (r.resync && skippedRange) candidates = candidates.filter((c) => !withinRange(c.receivedAt, skippedRange));
+  const ordered = orderByReceived(candidates, settings.order, (c) => c.receivedAt);
+  // The first run decides its N before looking at the store, so a first run that crashed and
+  // runs again picks the same N instead of N more.
+  const work = firstRun ? ordered.slice(0, settings.maxFirstRun) : ordered;
+  const skippedOut = firstRun ? ordered.slice(settings.maxFirstRun) : [];
+  const cap = firstRun ? Number.POSITIVE_INFINITY : settings.maxPerPoll;
+
+  const result = emptyPollResult();
+  result.skipped = skippedOut.length;
+  let attempts = 0;
+  let failures = 0;
+  let firstError: unknown;
+  let resumePage: number | undefined;
+  const leave = (c: C) => {
+    result.pending++;
+    resumePage = Math.min(resumePage ?? c.page, c.page);
+  };
+  for (const c of work) {
+    if (await alreadyStored(store, source.kind, c.id)) continue;
+    if (attempts >= cap) {
+      leave(c);
+      continue;
+    }
+    attempts++;
+    try {
+      if (await r.ingest(c)) result.ingested++;
+    } catch (err) {
+      // One message that cannot be fetched must not hold up the others; it stays pending and
+      // the cursor stays at or before it, so the next round tries it again.
+      failures++;
+      firstError ??= err;
+      log.warn({ source: source.name, [r.idField]: c.id, err: (err as Error).message }, 'could not fetch a reported message; it will be tried again next round');
+      leave(c);
+    }
+  }
+
+  await r.commit(resumePage, firstRun ? receivedRangeOf(skippedOut.map((c) => c.receivedAt)) : skippedRange);
+
+  if (firstRun && skippedOut.length) {
+    log.info(
+      { source: source.name, ingested: result.ingested, inFolder: ordered.length, skipped: skippedOut.length, maxFirstRun: settings.maxFirstRun, order: settings.order },
+      `first run: kept the ${settings.order === 'latest-first' ? 'newest' : 'oldest'} ${settings.maxFirstRun} messages of the folder; the other ${skippedOut.length} are skipped by design (policy ingest.maxFirstRun) and will not be ingested`,
+    );
+  }
+  if (result.pending && failures < result.pending) {
+    log.info({ source: source.name, ingested: result.ingested, pending: result.pending, maxPerPoll: settings.maxPerPoll }, 'round stopped at ingest.maxPerPoll; the rest wait for the next round');
+  }
+  if (result.ingested) log.info({ source: source.name, ingested: result.ingested }, 'reporting mailbox polled');
+  // Every fetch failed: the mailbox cannot be read right now (the cursor is still safe).
+  if (failures && failures === attempts) throw firstError;
+  return result;
 }

@@ -17,7 +17,7 @@ import { createServer as createHttpServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { crc32 } from 'node:zlib';
+import { createZip } from '../util/zip.ts';
 import type { Ioc, MessageSearch, QuarantineEmail, QuarantineJob, QuarantineJobRun } from '../vendors/cofense/types.ts';
 
 export interface CofenseSimulatorOptions {
@@ -1173,98 +1173,12 @@ function compare(a: unknown, b: unknown): number {
 
 // ------------------------------------------------------------------ zip (stored, optional ZipCrypto)
 
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-const crcByte = (crc: number, b: number) => ((CRC_TABLE[(crc ^ b) & 0xff] as number) ^ (crc >>> 8)) >>> 0;
-
-/** Traditional PKWARE encryption ("ZipCrypto"): what `password` means for Vision's zips. */
-class ZipCrypto {
-  #k0 = 0x12345678;
-  #k1 = 0x23456789;
-  #k2 = 0x34567890;
-  constructor(password: string) {
-    for (const b of Buffer.from(password, 'utf8')) this.#update(b);
-  }
-  #update(b: number): void {
-    this.#k0 = crcByte(this.#k0, b);
-    this.#k1 = (Math.imul((this.#k1 + (this.#k0 & 0xff)) >>> 0, 134775813) + 1) >>> 0;
-    this.#k2 = crcByte(this.#k2, this.#k1 >>> 24);
-  }
-  encrypt(data: Buffer): Buffer {
-    const out = Buffer.alloc(data.length);
-    for (let i = 0; i < data.length; i++) {
-      const p = data[i] as number;
-      const t = (this.#k2 | 2) & 0xffff;
-      out[i] = p ^ ((Math.imul(t, t ^ 1) >>> 8) & 0xff);
-      this.#update(p);
-    }
-    return out;
-  }
-}
-
 /** A zip archive with stored (uncompressed) entries; encrypted with ZipCrypto when a password is given. */
 export function makeZip(files: { name: string; data: Buffer }[], password: string | undefined, when: Date): Buffer {
-  const time = ((when.getUTCHours() << 11) | (when.getUTCMinutes() << 5) | (when.getUTCSeconds() >> 1)) & 0xffff;
-  const date = (((when.getUTCFullYear() - 1980) << 9) | ((when.getUTCMonth() + 1) << 5) | when.getUTCDate()) & 0xffff;
-  const locals: Buffer[] = [];
-  const centrals: Buffer[] = [];
-  let offset = 0;
-  for (const f of files) {
-    const name = Buffer.from(f.name, 'utf8');
-    const crc = crc32(f.data) >>> 0;
-    let payload = f.data;
-    let flags = 0x0800; // UTF-8 names
-    if (password) {
-      flags |= 0x0001;
-      const header = randomBytes(12);
-      header[11] = crc >>> 24;
-      payload = new ZipCrypto(password).encrypt(Buffer.concat([header, f.data]));
-    }
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(flags, 6);
-    local.writeUInt16LE(0, 8);
-    local.writeUInt16LE(time, 10);
-    local.writeUInt16LE(date, 12);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(payload.length, 18);
-    local.writeUInt32LE(f.data.length, 22);
-    local.writeUInt16LE(name.length, 26);
-    local.writeUInt16LE(0, 28);
-    locals.push(local, name, payload);
-    const central = Buffer.alloc(46);
-    central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE(20, 4);
-    central.writeUInt16LE(20, 6);
-    central.writeUInt16LE(flags, 8);
-    central.writeUInt16LE(0, 10);
-    central.writeUInt16LE(time, 12);
-    central.writeUInt16LE(date, 14);
-    central.writeUInt32LE(crc, 16);
-    central.writeUInt32LE(payload.length, 20);
-    central.writeUInt32LE(f.data.length, 24);
-    central.writeUInt16LE(name.length, 28);
-    central.writeUInt32LE(offset, 42);
-    centrals.push(central, name);
-    offset += local.length + name.length + payload.length;
-  }
-  const cd = Buffer.concat(centrals);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(files.length, 8);
-  end.writeUInt16LE(files.length, 10);
-  end.writeUInt32LE(cd.length, 12);
-  end.writeUInt32LE(offset, 16);
-  return Buffer.concat([...locals, cd, end]);
+  return createZip(
+    files.map((f) => ({ name: f.name, data: f.data, date: when })),
+    { password: password || undefined, compression: 'store', rawNames: true },
+  );
 }
 
 /** Reads back the entry names of a zip made by makeZip (tests and the console use it). */

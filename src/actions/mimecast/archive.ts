@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { MimecastClient } from '../../vendors/mimecast/client.ts';
 import type { MimecastFile, MimecastMessageDetail } from '../../vendors/mimecast/types.ts';
-import { DEFAULT_ZIP_PASSWORD, createZip } from '../../vendors/mimecast/zip.ts';
+import { DEFAULT_ZIP_PASSWORD, createZip } from '../../util/zip.ts';
 import type { ActionResult, FileData, TableData } from '../types.ts';
 import { address, optionalDateParam, emailParam, mimecastAction, mimecastClient, moreSuffix, plural, table, toMc } from './common.ts';
 

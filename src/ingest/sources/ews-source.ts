@@ -29,7 +29,7 @@ import type { EwsCallOptions, EwsClient } from '../../vendors/ews/client.ts';
 import { EwsError } from '../../vendors/ews/errors.ts';
 import type { EwsItem } from '../../vendors/ews/types.ts';
 import { ingestRaw, type IngestDeps } from '../pipeline.ts';
-import { DEFAULT_POLL_SETTINGS, SharedRound, alreadyStored, emptyPollResult, orderByReceived, type PollResult, type PollSettings, type Source } from '../source.ts';
+import { DEFAULT_POLL_SETTINGS, SharedRound, storeMailboxRound, type MailboxCandidate, type PollResult, type PollSettings, type Source } from '../source.ts';
 
 /** Safety stop for a server that never says "last page". */
 const MAX_PAGES = 10_000;
@@ -76,7 +76,7 @@ export function parseEwsCursor(value: string | undefined): EwsCursor | undefined
 
 export const formatEwsCursor = (c: EwsCursor): string => JSON.stringify(c);
 
-interface Candidate {
+interface Candidate extends MailboxCandidate {
   item: EwsItem & { itemId: NonNullable<EwsItem['itemId']> };
   /** The page that first listed it. */
   page: number;
@@ -136,62 +136,21 @@ export class EwsMailboxSource implements Source {
       resync = true;
     }
 
-    let candidates = [...walk.candidates.values()];
-    const skippedRange = cursor?.skipped;
-    if (resync && skippedRange) candidates = candidates.filter((c) => !within(c.item.dateTimeReceived, skippedRange));
-    const ordered = orderByReceived(candidates, this.settings.order, (c) => c.item.dateTimeReceived);
-    // The first run decides its N before looking at the store, so a first run that crashed and
-    // runs again picks the same N instead of N more.
-    const work = firstRun ? ordered.slice(0, this.settings.maxFirstRun) : ordered;
-    const skippedOut = firstRun ? ordered.slice(this.settings.maxFirstRun) : [];
-    const cap = firstRun ? Number.POSITIVE_INFINITY : this.settings.maxPerPoll;
-
-    const result = emptyPollResult();
-    result.skipped = skippedOut.length;
-    let attempts = 0;
-    let failures = 0;
-    let firstError: unknown;
-    let resumePage: number | undefined;
-    const leave = (c: Candidate) => {
-      result.pending++;
-      resumePage = Math.min(resumePage ?? c.page, c.page);
-    };
-    for (const c of work) {
-      if (await alreadyStored(store, this.kind, c.item.itemId.id)) continue;
-      if (attempts >= cap) {
-        leave(c);
-        continue;
-      }
-      attempts++;
-      try {
-        if (await this.ingestOne(c.item)) result.ingested++;
-      } catch (err) {
-        // One message that cannot be fetched must not hold up the others; it stays pending and
-        // the cursor stays at or before it, so the next round tries it again.
-        failures++;
-        firstError ??= err;
-        log.warn({ source: this.name, itemId: c.item.itemId.id, err: (err as Error).message }, 'could not fetch a reported message; it will be tried again next round');
-        leave(c);
-      }
-    }
-
-    const skipped = firstRun ? rangeOf(skippedOut) : skippedRange;
-    const resumeState = resumePage === undefined ? walk.finalState : walk.pageStates[resumePage];
-    await store.setCursor(this.name, formatEwsCursor({ ...(resumeState ? { syncState: resumeState } : {}), ...(skipped ? { skipped } : {}) }));
-
-    if (firstRun && skippedOut.length) {
-      log.info(
-        { source: this.name, ingested: result.ingested, inFolder: ordered.length, skipped: skippedOut.length, maxFirstRun: this.settings.maxFirstRun, order: this.settings.order },
-        `first run: kept the ${this.settings.order === 'latest-first' ? 'newest' : 'oldest'} ${this.settings.maxFirstRun} messages of the folder; the other ${skippedOut.length} are skipped by design (policy ingest.maxFirstRun) and will not be ingested`,
-      );
-    }
-    if (result.pending && failures < result.pending) {
-      log.info({ source: this.name, ingested: result.ingested, pending: result.pending, maxPerPoll: this.settings.maxPerPoll }, 'round stopped at ingest.maxPerPoll; the rest wait for the next round');
-    }
-    if (result.ingested) log.info({ source: this.name, ingested: result.ingested }, 'reporting mailbox polled');
-    // Every fetch failed: the mailbox cannot be read right now (the cursor is still safe).
-    if (failures && failures === attempts) throw firstError;
-    return result;
+    return storeMailboxRound({
+      source: this,
+      store,
+      log,
+      candidates: [...walk.candidates.values()],
+      firstRun,
+      resync,
+      skippedRange: cursor?.skipped,
+      idField: 'itemId',
+      ingest: (c) => this.ingestOne(c.item),
+      commit: async (resumePage, skipped) => {
+        const resumeState = resumePage === undefined ? walk.finalState : walk.pageStates[resumePage];
+        await store.setCursor(this.name, formatEwsCursor({ ...(resumeState ? { syncState: resumeState } : {}), ...(skipped ? { skipped } : {}) }));
+      },
+    });
   }
 
   /** Fetches one item's MIME and commits it; false when it was already stored or is gone. */
@@ -230,7 +189,7 @@ export class EwsMailboxSource implements Source {
         else if (change.type === 'create') {
           const { item } = change;
           if (!item.itemId || !REPORT_KINDS.has(item.kind)) continue;
-          if (!candidates.has(item.itemId.id)) candidates.set(item.itemId.id, { item: item as Candidate['item'], page: i });
+          if (!candidates.has(item.itemId.id)) candidates.set(item.itemId.id, { item: item as Candidate['item'], id: item.itemId.id, receivedAt: item.dateTimeReceived, page: i });
         }
         // Updates and read-flag changes concern items already listed (or stored): nothing to ingest.
       }
@@ -239,19 +198,4 @@ export class EwsMailboxSource implements Source {
     }
     throw new Error(`${this.name}: more than ${MAX_PAGES} sync pages in one round`);
   }
-}
-
-function rangeOf(candidates: Candidate[]): { from: string; to: string } | undefined {
-  const times = candidates
-    .map((c) => c.item.dateTimeReceived)
-    .filter((t): t is string => t !== undefined && !Number.isNaN(Date.parse(t)))
-    .sort((a, b) => Date.parse(a) - Date.parse(b));
-  const from = times[0];
-  const to = times.at(-1);
-  return from && to ? { from, to } : undefined;
-}
-
-function within(t: string | undefined, range: { from: string; to: string }): boolean {
-  const v = t ? Date.parse(t) : Number.NaN;
-  return !Number.isNaN(v) && v >= Date.parse(range.from) && v <= Date.parse(range.to);
 }

@@ -24,7 +24,7 @@ import { isSyncReset, type GraphClient } from '../../vendors/graph/client.ts';
 import type { DeltaMessage } from '../../vendors/graph/types.ts';
 import { isVendorError } from '../../vendors/http/errors.ts';
 import { ingestRaw, type IngestDeps } from '../pipeline.ts';
-import { DEFAULT_POLL_SETTINGS, SharedRound, alreadyStored, emptyPollResult, orderByReceived, type PollResult, type PollSettings, type Source } from '../source.ts';
+import { DEFAULT_POLL_SETTINGS, SharedRound, storeMailboxRound, type MailboxCandidate, type PollResult, type PollSettings, type Source } from '../source.ts';
 
 /** Safety stop for a server that keeps sending nextLinks. */
 const MAX_PAGES = 10_000;
@@ -68,7 +68,7 @@ export function parseGraphCursor(value: string | undefined): GraphCursor | undef
 
 export const formatGraphCursor = (c: GraphCursor): string => JSON.stringify(c);
 
-interface Change {
+interface Change extends MailboxCandidate {
   msg: DeltaMessage;
   /** Index of the last page that listed this message. */
   page: number;
@@ -137,62 +137,21 @@ export class GraphMailboxSource implements Source {
       resync = true;
     }
 
-    let candidates = [...walk.changes.values()];
-    const skippedRange = cursor?.skipped;
-    if (resync && skippedRange) candidates = candidates.filter((c) => !within(c.msg.receivedDateTime, skippedRange));
-    const ordered = orderByReceived(candidates, this.settings.order, (c) => c.msg.receivedDateTime);
-    // The first run decides its N before looking at the store, so a first run that crashed and
-    // runs again picks the same N instead of N more.
-    const work = firstRun ? ordered.slice(0, this.settings.maxFirstRun) : ordered;
-    const skippedOut = firstRun ? ordered.slice(this.settings.maxFirstRun) : [];
-    const cap = firstRun ? Number.POSITIVE_INFINITY : this.settings.maxPerPoll;
-
-    const result = emptyPollResult();
-    result.skipped = skippedOut.length;
-    let attempts = 0;
-    let failures = 0;
-    let firstError: unknown;
-    let resumePage: number | undefined;
-    const leave = (c: Change) => {
-      result.pending++;
-      resumePage = Math.min(resumePage ?? c.page, c.page);
-    };
-    for (const c of work) {
-      if (await alreadyStored(store, this.kind, c.msg.id)) continue;
-      if (attempts >= cap) {
-        leave(c);
-        continue;
-      }
-      attempts++;
-      try {
-        if (await this.ingestOne(c.msg)) result.ingested++;
-      } catch (err) {
-        // One message that cannot be fetched must not hold up the others; it stays pending and
-        // the cursor stays at or before it, so the next round tries it again.
-        failures++;
-        firstError ??= err;
-        log.warn({ source: this.name, messageId: c.msg.id, err: (err as Error).message }, 'could not fetch a reported message; it will be tried again next round');
-        leave(c);
-      }
-    }
-
-    const skipped = firstRun ? rangeOf(skippedOut) : skippedRange;
-    const next: GraphCursor = resumePage === undefined ? { link: walk.deltaLink } : { ...pageLink(walk.pageLinks[resumePage]), ...(firstRun || resync ? { full: true } : {}) };
-    await store.setCursor(this.name, formatGraphCursor({ ...next, ...(skipped ? { skipped } : {}) }));
-
-    if (firstRun && skippedOut.length) {
-      log.info(
-        { source: this.name, ingested: result.ingested, inFolder: ordered.length, skipped: skippedOut.length, maxFirstRun: this.settings.maxFirstRun, order: this.settings.order },
-        `first run: kept the ${this.settings.order === 'latest-first' ? 'newest' : 'oldest'} ${this.settings.maxFirstRun} messages of the folder; the other ${skippedOut.length} are skipped by design (policy ingest.maxFirstRun) and will not be ingested`,
-      );
-    }
-    if (result.pending && failures < result.pending) {
-      log.info({ source: this.name, ingested: result.ingested, pending: result.pending, maxPerPoll: this.settings.maxPerPoll }, 'round stopped at ingest.maxPerPoll; the rest wait for the next round');
-    }
-    if (result.ingested) log.info({ source: this.name, ingested: result.ingested }, 'reporting mailbox polled');
-    // Every fetch failed: the mailbox cannot be read right now (the cursor is still safe).
-    if (failures && failures === attempts) throw firstError;
-    return result;
+    return storeMailboxRound({
+      source: this,
+      store,
+      log,
+      candidates: [...walk.changes.values()],
+      firstRun,
+      resync,
+      skippedRange: cursor?.skipped,
+      idField: 'messageId',
+      ingest: (c) => this.ingestOne(c.msg),
+      commit: async (resumePage, skipped) => {
+        const next: GraphCursor = resumePage === undefined ? { link: walk.deltaLink } : { ...pageLink(walk.pageLinks[resumePage]), ...(firstRun || resync ? { full: true } : {}) };
+        await store.setCursor(this.name, formatGraphCursor({ ...next, ...(skipped ? { skipped } : {}) }));
+      },
+    });
   }
 
   /** Fetches one message and commits it; false when it was already stored or is gone. */
@@ -229,7 +188,7 @@ export class GraphMailboxSource implements Source {
       for (const m of page.added) {
         // Re-inserted so the map keeps the order of the last listing (the tie-break of orderByReceived).
         changes.delete(m.id);
-        changes.set(m.id, { msg: m, page: i });
+        changes.set(m.id, { msg: m, id: m.id, receivedAt: m.receivedDateTime, page: i });
       }
       if (page.deltaLink) return { pageLinks, changes, deltaLink: page.deltaLink };
       link = page.nextLink;
@@ -239,18 +198,3 @@ export class GraphMailboxSource implements Source {
 }
 
 const pageLink = (link: string | undefined): { link?: string } => (link ? { link } : {});
-
-function rangeOf(changes: Change[]): { from: string; to: string } | undefined {
-  const times = changes
-    .map((c) => c.msg.receivedDateTime)
-    .filter((t): t is string => t !== undefined && !Number.isNaN(Date.parse(t)))
-    .sort((a, b) => Date.parse(a) - Date.parse(b));
-  const from = times[0];
-  const to = times.at(-1);
-  return from && to ? { from, to } : undefined;
-}
-
-function within(t: string | undefined, range: { from: string; to: string }): boolean {
-  const v = t ? Date.parse(t) : Number.NaN;
-  return !Number.isNaN(v) && v >= Date.parse(range.from) && v <= Date.parse(range.to);
-}

@@ -9,7 +9,7 @@ import { mimecastDate, parseUserDate, toMimecastDate } from '../../../src/vendor
 import { buildArchiveQuery, parseSearchConditions } from '../../../src/vendors/mimecast/query.ts';
 import { bracketMessageId, requests } from '../../../src/vendors/mimecast/requests.ts';
 import { contentDispositionFilename, flattenFailures } from '../../../src/vendors/mimecast/client.ts';
-import { createZip } from '../../../src/vendors/mimecast/zip.ts';
+import { createZip } from '../../../src/util/zip.ts';
 import { readZip } from './zip-reader.ts';
 
 describe('dates', () => {

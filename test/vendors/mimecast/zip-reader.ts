@@ -1,6 +1,6 @@
 // Reads the archives createZip writes (local headers only; no data descriptors, no zip64), for tests.
 import { inflateRawSync } from 'node:zlib';
-import { zipCryptoDecrypt } from '../../../src/vendors/mimecast/zip.ts';
+import { zipCryptoDecrypt } from '../../../src/util/zip.ts';
 
 /** Reads the local file entries of a zip written by createZip (no data descriptors, no zip64). */
 export function readZip(buf: Buffer, password?: string): { name: string; data: Buffer; encrypted: boolean }[] {

@@ -1,10 +1,10 @@
-// A minimal ZIP writer with traditional PKWARE encryption ("ZipCrypto"), so attachments pulled from
-// a phishing message reach the chat as `infected`-password archives (the convention analysts and
-// sandboxes expect) instead of live files a click away from being opened. ZipCrypto is weak
-// cryptography, on purpose: it only stops accidental opening and mail/endpoint scanners.
+// The one ZIP writer (and CRC-32) of Hookline: plain PKWARE ZIP (local headers, central directory,
+// deflate from node:zlib, CRC-32 from zlib.crc32), with optional traditional PKWARE encryption
+// ("ZipCrypto"). ZipCrypto is weak cryptography, on purpose: `infected`-password archives only stop
+// accidental opening and mail/endpoint scanners (the convention analysts and sandboxes expect).
 // Format: PKWARE APPNOTE.TXT §4.3 (structure) and §6.1 (traditional encryption).
 import { randomBytes } from 'node:crypto';
-import { crc32, deflateRawSync } from 'node:zlib';
+import { crc32 as zlibCrc32, deflateRawSync } from 'node:zlib';
 
 export interface ZipEntry {
   name: string;
@@ -13,7 +13,29 @@ export interface ZipEntry {
   date?: Date;
 }
 
+/**
+ * How entries are stored: `auto` deflates when that makes an entry smaller (else stores it),
+ * `deflate` always deflates, `store` never compresses.
+ */
+export type ZipCompression = 'auto' | 'deflate' | 'store';
+
+export interface ZipOptions {
+  /** Encrypt every entry with ZipCrypto under this password. */
+  password?: string;
+  /** Default `auto`. */
+  compression?: ZipCompression;
+  /** zlib deflate level (default zlib's). */
+  level?: number;
+  /** Keep entry names as given (folders included) instead of making them safe with safeEntryName. */
+  rawNames?: boolean;
+}
+
 export const DEFAULT_ZIP_PASSWORD = 'infected';
+
+/** The CRC-32 of ZIP (and gzip, PNG), as an unsigned 32-bit number. */
+export function crc32(data: Uint8Array | string): number {
+  return zlibCrc32(data) >>> 0;
+}
 
 const CRC_TABLE = (() => {
   const t = new Uint32Array(256);
@@ -25,6 +47,7 @@ const CRC_TABLE = (() => {
   return t;
 })();
 
+/** One byte of CRC-32 update, without the pre/post inversion (ZipCrypto's key schedule). */
 function crcByte(crc: number, b: number): number {
   return ((crc >>> 8) ^ (CRC_TABLE[(crc ^ b) & 0xff] as number)) >>> 0;
 }
@@ -72,11 +95,12 @@ class ZipCryptoKeys {
   }
 }
 
+/** MS-DOS date and time (UTC, 2-second resolution; years before 1980 become 1980). */
 function dosTime(d: Date): { time: number; date: number } {
   const year = Math.max(1980, d.getUTCFullYear());
   return {
-    time: (d.getUTCHours() << 11) | (d.getUTCMinutes() << 5) | Math.floor(d.getUTCSeconds() / 2),
-    date: ((year - 1980) << 9) | ((d.getUTCMonth() + 1) << 5) | d.getUTCDate(),
+    time: ((d.getUTCHours() << 11) | (d.getUTCMinutes() << 5) | Math.floor(d.getUTCSeconds() / 2)) & 0xffff,
+    date: (((year - 1980) << 9) | ((d.getUTCMonth() + 1) << 5) | d.getUTCDate()) & 0xffff,
   };
 }
 
@@ -95,21 +119,27 @@ export function safeEntryName(name: string, taken: Set<string>): string {
 
 /**
  * Builds a ZIP archive; with a password every entry is encrypted with traditional PKWARE
- * encryption. Entries are deflated when that makes them smaller, else stored.
+ * encryption. Compression follows `opts.compression` (default: deflate when smaller, else store).
  */
-export function createZip(entries: readonly ZipEntry[], opts: { password?: string } = {}): Buffer {
+export function createZip(entries: readonly ZipEntry[], opts: ZipOptions = {}): Buffer {
   const password = opts.password === undefined ? undefined : Buffer.from(opts.password, 'utf8');
+  const compression = opts.compression ?? 'auto';
+  const deflateOpts = opts.level === undefined ? {} : { level: opts.level };
   const locals: Buffer[] = [];
   const central: Buffer[] = [];
   const taken = new Set<string>();
   let offset = 0;
 
   for (const e of entries) {
-    const name = Buffer.from(safeEntryName(e.name, taken), 'utf8');
-    const crc = crc32(e.data) >>> 0;
-    const deflated = deflateRawSync(e.data);
-    const useDeflate = deflated.length < e.data.length;
-    let payload = useDeflate ? deflated : e.data;
+    const name = Buffer.from(opts.rawNames ? e.name : safeEntryName(e.name, taken), 'utf8');
+    const crc = crc32(e.data);
+    let useDeflate = false;
+    let payload = e.data;
+    if (compression !== 'store') {
+      const deflated = deflateRawSync(e.data, deflateOpts);
+      useDeflate = compression === 'deflate' || deflated.length < e.data.length;
+      if (useDeflate) payload = deflated;
+    }
     const method = useDeflate ? 8 : 0;
     // Bit 0: encrypted; bit 11: UTF-8 names.
     const flags = (password ? 0x0001 : 0) | 0x0800;
@@ -121,33 +151,29 @@ export function createZip(entries: readonly ZipEntry[], opts: { password?: strin
     }
     const { time, date } = dosTime(e.date ?? new Date());
 
+    // The central header repeats the local one's fields, two bytes further on (after "made by").
+    const fields = (buf: Buffer, at: number): void => {
+      buf.writeUInt16LE(20, at); // version needed: 2.0
+      buf.writeUInt16LE(flags, at + 2);
+      buf.writeUInt16LE(method, at + 4);
+      buf.writeUInt16LE(time, at + 6);
+      buf.writeUInt16LE(date, at + 8);
+      buf.writeUInt32LE(crc, at + 10);
+      buf.writeUInt32LE(payload.length, at + 14);
+      buf.writeUInt32LE(e.data.length, at + 18);
+      buf.writeUInt16LE(name.length, at + 22);
+      // extra length 0
+    };
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4); // version needed: 2.0
-    local.writeUInt16LE(flags, 6);
-    local.writeUInt16LE(method, 8);
-    local.writeUInt16LE(time, 10);
-    local.writeUInt16LE(date, 12);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(payload.length, 18);
-    local.writeUInt32LE(e.data.length, 22);
-    local.writeUInt16LE(name.length, 26);
-    local.writeUInt16LE(0, 28);
+    fields(local, 4);
     locals.push(local, name, payload);
 
     const cd = Buffer.alloc(46);
     cd.writeUInt32LE(0x02014b50, 0);
     cd.writeUInt16LE(20, 4); // made by: MS-DOS, 2.0
-    cd.writeUInt16LE(20, 6);
-    cd.writeUInt16LE(flags, 8);
-    cd.writeUInt16LE(method, 10);
-    cd.writeUInt16LE(time, 12);
-    cd.writeUInt16LE(date, 14);
-    cd.writeUInt32LE(crc, 16);
-    cd.writeUInt32LE(payload.length, 20);
-    cd.writeUInt32LE(e.data.length, 24);
-    cd.writeUInt16LE(name.length, 28);
-    // extra, comment, disk, internal attributes, external attributes: 0
+    fields(cd, 6);
+    // comment, disk, internal attributes, external attributes: 0
     cd.writeUInt32LE(offset, 42);
     central.push(cd, name);
 
