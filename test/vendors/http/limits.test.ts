@@ -62,10 +62,9 @@ describe('AbortSignal', () => {
     const { client } = makeClient(srv.url, { timeoutMs: 30_000 });
     const ctl = new AbortController();
     setTimeout(() => ctl.abort(), 50);
-    const t0 = Date.now();
     const err = await caught(client.request({ method: 'GET', path: '/x', signal: ctl.signal }));
+    // 'aborted' (not 'timeout' after the client's 30 s) shows the signal ended it.
     expect(err).toMatchObject({ kind: 'aborted', attempts: 1 });
-    expect(Date.now() - t0).toBeLessThan(2_000);
     expect(srv.seen).toHaveLength(1);
   });
 

@@ -148,13 +148,11 @@ describe('timeouts', () => {
   it('a hanging server times out per client timeoutMs; GET is retried each time', async () => {
     const srv = await startServer(() => undefined); // never answers
     const { client, sleeps } = makeClient(srv.url, { timeoutMs: 100, retries: 2, baseDelayMs: 1 });
-    const t0 = Date.now();
     const err = await caught(client.request({ method: 'GET', path: '/slow', operation: 'graph.slow' }));
     expect(err).toMatchObject({ kind: 'timeout', attempts: 3, retryable: true });
     expect(err.message).toBe('graph.slow failed after 3 attempts: timed out after 100 ms');
     expect(srv.seen).toHaveLength(3);
     expect(sleeps).toHaveLength(2);
-    expect(Date.now() - t0).toBeLessThan(5_000);
   });
 
   it('the per-request timeoutMs overrides the client one, and a stalled body also times out', async () => {
@@ -163,10 +161,10 @@ describe('timeouts', () => {
       res.write('{"partial":'); // headers and part of the body, then nothing
     });
     const { client } = makeClient(srv.url, { timeoutMs: 60_000, retries: 0 });
-    const t0 = Date.now();
     const err = await caught(client.request({ method: 'GET', path: '/x', timeoutMs: 150 }));
     expect(err.kind).toBe('timeout');
-    expect(Date.now() - t0).toBeLessThan(3_000);
+    // The message names the timeout that fired: the request's 150 ms, not the client's 60 s.
+    expect(err.message).toContain('timed out after 150 ms');
   });
 
   it('a per-request timeout does not fire for a fast answer', async () => {
