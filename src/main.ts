@@ -115,7 +115,12 @@ export async function startHookline(opts: StartOptions = {}): Promise<Hookline> 
 
   // Vendor clients: a vendor without configuration is simply absent.
   const vendors: Vendors = {};
-  const http = { ...(opts.vendorHttp?.dispatcher ? { dispatcher: opts.vendorHttp.dispatcher } : {}), ...(opts.vendorHttp?.sleep ? { sleep: opts.vendorHttp.sleep } : {}) };
+  const http = {
+    ...(opts.vendorHttp?.dispatcher ? { dispatcher: opts.vendorHttp.dispatcher } : {}),
+    ...(opts.vendorHttp?.sleep ? { sleep: opts.vendorHttp.sleep } : {}),
+    // policy limits.httpTimeoutSeconds (the seeds' "timeout"): every vendor request, every vendor.
+    http: { timeoutMs: policy.limits.httpTimeoutSeconds * 1000 },
+  };
   if (config.m365) {
     const m = config.m365;
     const tokens = new MicrosoftTokenProvider({
