@@ -9,6 +9,7 @@ import { HttpClient } from '../http/client.ts';
 import { VendorError, isVendorError } from '../http/errors.ts';
 import type { HttpClientOptions, HttpRequest, HttpResponse } from '../http/types.ts';
 import type { TokenProvider } from '../microsoft/auth.ts';
+import { bearerHttpClient } from '../microsoft/bearer-http.ts';
 import { odataString, parseFolderPath, wellKnownFolderName } from './folders.ts';
 import { RateWindow, type RateWindowOptions } from '../http/rate-window.ts';
 import { searchParameter } from './mail-query.ts';
@@ -132,23 +133,16 @@ export class GraphClient {
       opts.traceRateLimit === false
         ? undefined
         : new RateWindow({ ...TRACE_RATE_LIMIT, ...(opts.sleep ? { sleep: opts.sleep } : {}), ...opts.traceRateLimit, vendor: 'graph', operation: 'graph.messageTrace' });
-    const tokens = opts.tokens;
-    const scope = this.scope;
-    const origin = this.#origin;
-    const sleep = opts.sleep ?? opts.http?.sleep;
-    this.#http = new HttpClient({
-      ...opts.http,
-      ...(sleep ? { sleep } : {}),
+    this.#http = bearerHttpClient({
       vendor: 'graph',
+      tokenName: 'the Graph token',
       baseUrl: this.baseUrl,
+      tokens: opts.tokens,
+      scope: this.scope,
       log: opts.log,
       ...(opts.dispatcher ? { dispatcher: opts.dispatcher } : {}),
-      authorize: async (req) => {
-        // A page link pointing off the Graph origin never gets our token.
-        if (req.url.origin !== origin) throw new Error(`refusing to send the Graph token to ${req.url.origin}`);
-        return { authorization: `Bearer ${await tokens.getToken(scope)}` };
-      },
-      onUnauthorized: () => tokens.invalidate(scope),
+      ...(opts.sleep ? { sleep: opts.sleep } : {}),
+      ...(opts.http ? { http: opts.http } : {}),
     });
   }
 

@@ -15,6 +15,7 @@ import { VendorError, isVendorError } from '../http/errors.ts';
 import { RateWindow, type RateWindowOptions } from '../http/rate-window.ts';
 import type { HttpClientOptions, HttpRequest } from '../http/types.ts';
 import type { TokenProvider } from '../microsoft/auth.ts';
+import { bearerHttpClient } from '../microsoft/bearer-http.ts';
 import { apiTime } from './time.ts';
 
 export const DEFAULT_MANAGEMENT_URL = 'https://manage.office.com';
@@ -125,22 +126,16 @@ export class ManagementActivityClient {
       opts.rateLimit === false
         ? undefined
         : new RateWindow({ ...MANAGEMENT_RATE_LIMIT, ...(opts.sleep ? { sleep: opts.sleep } : {}), ...opts.rateLimit, vendor: 'management-activity', operation: 'management-activity' });
-    const tokens = opts.tokens;
-    const scope = this.scope;
-    const origin = this.#origin;
-    const sleep = opts.sleep ?? opts.http?.sleep;
-    this.#http = new HttpClient({
-      ...opts.http,
-      ...(sleep ? { sleep } : {}),
+    this.#http = bearerHttpClient({
       vendor: 'management-activity',
+      tokenName: 'the Management API token',
       baseUrl: this.baseUrl,
+      tokens: opts.tokens,
+      scope: this.scope,
       log: opts.log,
       ...(opts.dispatcher ? { dispatcher: opts.dispatcher } : {}),
-      authorize: async (req) => {
-        if (req.url.origin !== origin) throw new Error(`refusing to send the Management API token to ${req.url.origin}`);
-        return { authorization: `Bearer ${await tokens.getToken(scope)}` };
-      },
-      onUnauthorized: () => tokens.invalidate(scope),
+      ...(opts.sleep ? { sleep: opts.sleep } : {}),
+      ...(opts.http ? { http: opts.http } : {}),
     });
   }
 
