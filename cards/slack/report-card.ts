@@ -11,6 +11,7 @@
 // four-eyes request with the justification, Approve request / Deny and its expiry, the outcome
 // per vendor and per recipient (partial shown as such) with Undo inside the undo window, Retry
 // after a failure, and the SLA banner while the report is undecided.
+import { expiryText, flaggedFirst, formatSize, sameAddress, verdictKind, type VerdictKind } from '../format.ts';
 import type { KnownBlock, Button } from './block-kit.ts';
 import type { ReportSnapshot } from '../../src/chat/port.ts';
 import type { Actor, DecisionAction, DecisionRecord, ReportRecord, StepStatus } from '../../src/store/types.ts';
@@ -142,17 +143,12 @@ function person(p: { address: string; name?: string } | undefined): string {
   return name ? `${name} ${addr}` : addr;
 }
 
-function sameAddress(a: string | undefined, b: string | undefined): boolean {
-  return (a ?? '').trim().toLowerCase() === (b ?? '').trim().toLowerCase();
-}
+
+
+const AUTH_ICON: Record<VerdictKind, string> = { pass: ':white_check_mark:', fail: ':x:', warn: ':warning:', none: ':heavy_minus_sign:', unknown: ':grey_question:' };
 
 function authIcon(verdict: string): string {
-  const v = verdict.trim().toLowerCase();
-  if (v === 'pass') return ':white_check_mark:';
-  if (v === 'fail' || v === 'hardfail' || v === 'permerror') return ':x:';
-  if (v === 'softfail' || v === 'neutral' || v === 'temperror' || v === 'policy') return ':warning:';
-  if (v === 'none' || v === '') return ':heavy_minus_sign:';
-  return ':grey_question:';
+  return AUTH_ICON[verdictKind(verdict)];
 }
 
 function authLine(auth: Indicators['authentication']): string | undefined {
@@ -169,18 +165,7 @@ function authLine(auth: Indicators['authentication']): string | undefined {
   return parts.length ? parts.join(' · ') : undefined;
 }
 
-function formatSize(n: number): string {
-  if (!Number.isFinite(n) || n < 0) return '? B';
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
-  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MB`;
-  return `${(n / 1024 ** 3).toFixed(1)} GB`;
-}
 
-/** Items flagged as suspicious first, otherwise in the order found (stable). */
-function flaggedFirst<T>(items: readonly T[], flagged: (t: T) => boolean): T[] {
-  return [...items.filter(flagged), ...items.filter((t) => !flagged(t))];
-}
 
 function listSection(title: string, total: number, lines: string[]): KnownBlock {
   const hidden = total - lines.length;
@@ -363,15 +348,6 @@ function closedLine(c: ClosedNote, now: Date | undefined): string {
   }
 }
 
-function expiryText(iso: string | undefined, now: Date | undefined): string {
-  if (!iso) return '';
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return '';
-  const abs = `${d.toISOString().slice(11, 16)} UTC`;
-  if (!now) return abs;
-  const mins = Math.ceil((d.getTime() - now.getTime()) / 60_000);
-  return mins > 0 ? `${abs} (in ${mins} min)` : `${abs} (now)`;
-}
 
 function roleWords(role: string): string {
   return slackText(role, { max: 20 }) || 'responder';

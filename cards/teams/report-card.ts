@@ -15,6 +15,7 @@
 //   known (roster unreadable) the shared view keeps the buttons: clicks are authorised anyway.
 // - Every untrusted string goes through cards/text.ts teamsText / teamsPlain. The card's JSON is
 //   kept under TEAMS_LIMITS.cardBytesBudget by showing fewer indicators (5 -> 3 -> 1 -> 0 per kind).
+import { expiryText, flaggedFirst, formatSize, sameAddress, verdictKind, type VerdictKind } from '../format.ts';
 import type { ReportSnapshot } from '../../src/chat/port.ts';
 import type { Actor, DecisionAction, StepStatus } from '../../src/store/types.ts';
 import type { StepOutcome, StepPlan } from '../../src/actions/steps/types.ts';
@@ -145,17 +146,12 @@ function person(p: { address: string; name?: string } | undefined): string {
   return name ? `${name} ‹${addr}›` : addr;
 }
 
-function sameAddress(a: string | undefined, b: string | undefined): boolean {
-  return (a ?? '').trim().toLowerCase() === (b ?? '').trim().toLowerCase();
-}
+
+
+const AUTH_ICON: Record<VerdictKind, string> = { pass: '✅', fail: '❌', warn: '⚠️', none: '➖', unknown: '❔' };
 
 function authIcon(verdict: string): string {
-  const v = verdict.trim().toLowerCase();
-  if (v === 'pass') return '✅';
-  if (v === 'fail' || v === 'hardfail' || v === 'permerror') return '❌';
-  if (v === 'softfail' || v === 'neutral' || v === 'temperror' || v === 'policy') return '⚠️';
-  if (v === 'none' || v === '') return '➖';
-  return '❔';
+  return AUTH_ICON[verdictKind(verdict)];
 }
 
 function authLine(auth: Indicators['authentication']): string | undefined {
@@ -172,17 +168,7 @@ function authLine(auth: Indicators['authentication']): string | undefined {
   return parts.length ? parts.join(' · ') : undefined;
 }
 
-function formatSize(n: number): string {
-  if (!Number.isFinite(n) || n < 0) return '? B';
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
-  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MB`;
-  return `${(n / 1024 ** 3).toFixed(1)} GB`;
-}
 
-function flaggedFirst<T>(items: readonly T[], flagged: (t: T) => boolean): T[] {
-  return [...items.filter(flagged), ...items.filter((t) => !flagged(t))];
-}
 
 function listSection(title: string, total: number, lines: string[]): CardElement[] {
   const hidden = total - lines.length;
@@ -343,15 +329,6 @@ function closedLine(c: ClosedNote, now: Date | undefined): string {
   }
 }
 
-function expiryText(iso: string | undefined, now: Date | undefined): string {
-  if (!iso) return '';
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return '';
-  const abs = `${d.toISOString().slice(11, 16)} UTC`;
-  if (!now) return abs;
-  const mins = Math.ceil((d.getTime() - now.getTime()) / 60_000);
-  return mins > 0 ? `${abs} (in ${mins} min)` : `${abs} (now)`;
-}
 
 /** The decision part of the card: escalation banner, the phase's text, steps, preview, undo. */
 function decisionElements(v: DecisionView, now: Date | undefined): CardElement[] {
